@@ -1,0 +1,191 @@
+"""Officials' admin. Full ID numbers never appear here: only the masked form."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from blacklist import publication, selectors
+from blacklist.models import (
+    Authority,
+    ChangeEvent,
+    Entry,
+    Notice,
+    NoticeStatus,
+    Programme,
+    Subject,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services: officials may look, not edit."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class IdentitySearchMixin:
+    """Search by a full ID number (exact, via its HMAC) or by a name in either script."""
+
+    subject_path = ""
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        if not search_term.strip():
+            return queryset, False
+        subjects = selectors.subjects_matching(query=search_term)
+        lookup = f"{self.subject_path}__in" if self.subject_path else "pk__in"
+        return queryset.filter(**{lookup: subjects.values("pk")}), False
+
+
+@admin.register(Authority)
+class AuthorityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "partner", "region_code"]
+    search_fields = ["code", "name", "partner"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "default_term_months", "public", "name_mask"]
+    list_filter = ["public", "name_mask"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "authority",
+        "programme",
+        "batch_number",
+        "status",
+        "published_at",
+        "entry_count",
+        "prepared_by",
+        "approved_by",
+    ]
+    list_filter = ["status", "programme", "authority"]
+    search_fields = ["title", "document_number"]
+    date_hierarchy = "published_at"
+    readonly_fields = [
+        "status",
+        "published_at",
+        "withdrawn_at",
+        "withdrawal_reason",
+        "prepared_by",
+        "approved_by",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["approve", "publish_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notice]:
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("authority", "programme", "prepared_by", "approved_by")
+        )
+        return selectors.notices_with_entry_counts(queryset)
+
+    @admin.display(description=_("entries"), ordering="entries_total")
+    def entry_count(self, notice: Notice) -> int:
+        return notice.entries_total  # type: ignore[attr-defined]
+
+    def save_model(self, request: HttpRequest, obj: Notice, form: object, change: bool) -> None:
+        if not change:
+            obj.prepared_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
+        # Once approved, a notice's text is what the approver saw: it is not edited afterwards.
+        if obj is not None and obj.status != NoticeStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.action(description=_("Approve the selected notices"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda notice: publication.notice_approve(notice=notice, by=request.user),
+        )
+
+    @admin.action(description=_("Publish the selected notices now"), permissions=["change"])
+    def publish_now(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        self._apply(request, queryset, lambda notice: publication.notice_publish(notice=notice))
+
+    def _apply(self, request: HttpRequest, queryset: QuerySet[Notice], service) -> None:
+        for notice in queryset:
+            try:
+                service(notice)
+            except ValidationError as error:
+                self.message_user(request, f"{notice}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{notice}: {notice.get_status_display()}", messages.SUCCESS
+                )
+
+
+@admin.register(Subject)
+class SubjectAdmin(IdentitySearchMixin, ReadOnlyAdmin):
+    list_display = ["name", "kind", "id_masked", "gender", "region_name", "created_at"]
+    list_filter = ["kind", "gender"]
+    search_fields = ["name"]
+    search_help_text = _("A full ID number or credit code (exact), or part of a name")
+    fields = ["kind", "name", "id_masked", "gender", "region_code", "region_name", "created_at"]
+
+
+@admin.register(Entry)
+class EntryAdmin(IdentitySearchMixin, ReadOnlyAdmin):
+    subject_path = "subject"
+    list_display = [
+        "public_id",
+        "subject_name",
+        "subject_id_masked",
+        "notice",
+        "term_start",
+        "term_end",
+        "status",
+    ]
+    list_filter = ["status", "notice__programme", "notice__status", "notice"]
+    list_select_related = ["subject", "notice"]
+    search_fields = ["subject__name"]
+    search_help_text = SubjectAdmin.search_help_text
+    fields = [
+        "public_id",
+        "notice",
+        "subject_name",
+        "subject_id_masked",
+        "offence",
+        "measures",
+        "term_start",
+        "term_end",
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "created_at",
+    ]
+    date_hierarchy = "term_end"
+
+    @admin.display(description=_("name"), ordering="subject__name")
+    def subject_name(self, entry: Entry) -> str:
+        return entry.subject.name
+
+    @admin.display(description=_("ID number"))
+    def subject_id_masked(self, entry: Entry) -> str:
+        return entry.subject.id_masked
+
+
+@admin.register(ChangeEvent)
+class ChangeEventAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "kind", "entry", "occurred_at"]
+    list_filter = ["kind"]
+    list_select_related = ["entry__subject", "entry__notice"]
+    fields = ["seq", "kind", "entry", "reason", "occurred_at"]
+    show_full_result_count = False

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BlacklistConfig(AppConfig):
+    name = "blacklist"
+    verbose_name = _("penalty lists")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,81 @@
+"""Test data, built through the same services officials use."""
+
+import datetime
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+
+from blacklist import identity, publication
+from blacklist.listing import ListingRow, listings_add
+from blacklist.models import Authority, Entry, Notice, Programme
+from blacklist.synthetic import fictional_people
+
+_seeds = itertools.count(1000)
+
+
+def official(username: str) -> AbstractUser:
+    user, _ = get_user_model().objects.get_or_create(username=username, defaults={"is_staff": True})
+    return user
+
+
+def authority(code: str = "wuhan-psb") -> Authority:
+    return Authority.objects.get_or_create(
+        code=code, defaults={"name": "武汉市公安局", "region_code": "420100"}
+    )[0]
+
+
+def programme(*, code: str = "two-cards", public: bool = True, term_months: int = 24) -> Programme:
+    return Programme.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": f"{code} programme",
+            "legal_basis": "basis",
+            "default_offence": "出租、出售银行卡",
+            "default_measures": "限制开户",
+            "default_term_months": term_months,
+            "public": public,
+        },
+    )[0]
+
+
+def draft_notice(*, prog: Programme | None = None, batch: int | None = None) -> Notice:
+    return Notice.objects.create(
+        programme=prog or programme(),
+        authority=authority(),
+        batch_number=batch,
+        title="测试公告",
+        prepared_by=official("preparer"),
+    )
+
+
+def people_rows(count: int, **fields: object) -> list[ListingRow]:
+    return [
+        ListingRow(name=p.name, identity=identity.parse_identity(p.id_number), **fields)  # type: ignore[arg-type]
+        for p in fictional_people(count, seed=next(_seeds))
+    ]
+
+
+def published_notice(
+    *,
+    count: int = 3,
+    prog: Programme | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> Notice:
+    """A published notice whose `count` entries run from `start` (default: 30 days ago)."""
+    notice = draft_notice(prog=prog)
+    start = start or datetime.date.today() - datetime.timedelta(days=30)
+    listings_add(notice=notice, rows=people_rows(count, term_start=start, term_end=end))
+    publication.notice_approve(notice=notice, by=official("approver"))
+    return publication.notice_publish(notice=notice)
+
+
+def entries_of(notice: Notice) -> list[Entry]:
+    return list(Entry.objects.filter(notice=notice).select_related("subject").order_by("id"))
+
+
+def assert_no_full_ids(text: str, numbers: list[str]) -> None:
+    assert numbers, "no ID numbers to look for"
+    leaked = [number for number in numbers if number in text]
+    assert not leaked, f"{len(leaked)} full ID numbers in the output"

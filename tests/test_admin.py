@@ -1,0 +1,67 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from blacklist.models import ChangeEvent, Entry, Notice, Subject
+from tests.factories import assert_no_full_ids
+
+pytestmark = pytest.mark.django_db
+
+MODELS = ["authority", "programme", "notice", "subject", "entry", "changeevent"]
+
+
+@pytest.fixture
+def official_client(client):
+    call_command("load_demo")
+    user = get_user_model().objects.create_superuser("official", password="pw-not-used")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_each_list_page_shows_only_masked_ids(official_client, full_id_numbers, model):
+    response = official_client.get(f"/admin/blacklist/{model}/")
+    assert response.status_code == 200
+    assert_no_full_ids(response.content.decode(), full_id_numbers)
+
+
+def test_detail_pages_show_only_masked_ids(official_client, full_id_numbers):
+    subject = Subject.objects.first()
+    pages = [
+        f"/admin/blacklist/subject/{subject.pk}/change/",
+        f"/admin/blacklist/entry/{Entry.objects.first().pk}/change/",
+        f"/admin/blacklist/notice/{Notice.objects.first().pk}/change/",
+        f"/admin/blacklist/changeevent/{ChangeEvent.objects.first().pk}/change/",
+    ]
+    for page in pages:
+        response = official_client.get(page)
+        assert response.status_code == 200, page
+        assert_no_full_ids(response.content.decode(), full_id_numbers)
+    assert subject.id_masked in official_client.get(pages[0]).content.decode()
+
+
+def test_an_official_finds_a_subject_by_full_id_number(official_client):
+    subject = Subject.objects.order_by("id")[5]
+    number = subject.id_number()
+    spaced = f"{number[:6]} {number[6:14]} {number[14:].lower()}"
+    response = official_client.get("/admin/blacklist/subject/", {"q": spaced})
+    assert list(response.context["cl"].result_list) == [subject]
+
+
+def test_an_official_finds_a_simplified_name_typed_in_traditional(official_client):
+    subject = (
+        Subject.objects.get(name="刘伟") if Subject.objects.filter(name="刘伟").exists() else None
+    )
+    target = subject or Subject.objects.filter(name__startswith="刘").first()
+    traditional = "劉" + target.name[1:]
+    response = official_client.get("/admin/blacklist/entry/", {"q": traditional})
+    assert target.pk in {entry.subject_id for entry in response.context["cl"].result_list}
+
+
+def test_officials_cannot_edit_listings_by_hand(official_client):
+    entry = Entry.objects.first()
+    response = official_client.post(
+        f"/admin/blacklist/entry/{entry.pk}/change/", {"status": "revoked"}
+    )
+    assert response.status_code == 403
+    assert official_client.get("/admin/blacklist/entry/add/").status_code == 403
