@@ -1,7 +1,11 @@
 """Officials' admin. Full ID numbers never appear here: only the masked form."""
 
+from typing import cast
+
 from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +20,11 @@ from blacklist.models import (
     Programme,
     Subject,
 )
+
+
+def official(request: HttpRequest) -> AbstractBaseUser:
+    """The admin only serves logged-in staff."""
+    return cast(AbstractBaseUser, request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -84,6 +93,7 @@ class NoticeAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     actions = ["approve", "publish_now"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notice]:
         queryset = (
@@ -113,7 +123,7 @@ class NoticeAdmin(admin.ModelAdmin):
         self._apply(
             request,
             queryset,
-            lambda notice: publication.notice_approve(notice=notice, by=request.user),
+            lambda notice: publication.notice_approve(notice=notice, by=official(request)),
         )
 
     @admin.action(description=_("Publish the selected notices now"), permissions=["change"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from blacklist import identity, publication
@@ -44,7 +44,7 @@ def demo_load(*, path: Path = SEED_FILE) -> DemoResult:
     return DemoResult(notices_created, entries_created, expired)
 
 
-def _official(*, username: str, first_name: str, last_name: str) -> AbstractUser:
+def _official(*, username: str, first_name: str, last_name: str) -> User:
     user, created = get_user_model().objects.get_or_create(
         username=username, defaults={"first_name": first_name, "last_name": last_name}
     )
@@ -54,7 +54,7 @@ def _official(*, username: str, first_name: str, last_name: str) -> AbstractUser
     return user
 
 
-def _notice(data: dict, *, preparer: AbstractUser, approver: AbstractUser) -> int | None:
+def _notice(data: dict, *, preparer: User, approver: User) -> int | None:
     """Creates one notice with its entries in one transaction; None when it already exists."""
     authority = Authority.objects.get(code=data["authority"])
     programme = Programme.objects.get(code=data["programme"])

@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -110,12 +111,14 @@ TEMPLATES = [
 ]
 
 
-def database_settings() -> dict:
+def database_settings() -> dict[str, Any]:
     url = os.getenv("DATABASE_URL", "").strip()
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=int(os.getenv("CONN_MAX_AGE", "60")))
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=int(os.getenv("CONN_MAX_AGE", "60")))
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers (web) and the writer (worker) work at once; IMMEDIATE avoids
         # "database is locked" upgrades inside write transactions.
@@ -125,6 +128,9 @@ def database_settings() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # A file, not shared-cache memory, so tests with threads and a worker see the
+        # same locking (busy timeout, WAL) as a running portal.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
     return config
 
 
@@ -147,6 +153,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
