@@ -6,23 +6,26 @@ Resident IDs follow GB 11643-1999, credit codes GB 32100-2015.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.utils.translation import gettext_lazy as _
 from stdnum import numdb
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError
 
 if TYPE_CHECKING:  # type-only: the lazy translated string type from django-stubs
     from django_stubs_ext import StrOrPromise
@@ -128,6 +131,8 @@ def _normalize_id_once(text: str) -> str:
 
 def normalize_id(raw: str) -> str:
     """Canonical form of an ID or credit code: ASCII, no separators, upper case."""
+    if raw.isascii() and raw.isalnum():
+        return raw.upper()  # the common case, and already stable
     return _until_stable(_normalize_id_once, raw)
 
 
@@ -196,7 +201,7 @@ def _parse_person(number: str, *, today: date) -> Identity:
         raise IdentityError(
             "id_birth_future", _("The birth date in the ID number is in the future.")
         )
-    region_name, warnings = _person_region(number, birth.year)
+    region_name, warnings = _person_region(number[:6], birth.year)
     return Identity(
         number=number,
         kind=SubjectKind.PERSON,
@@ -350,17 +355,12 @@ def _join_region(*parts: str) -> str:
     return "".join(seen)
 
 
-def _person_region(number: str, year: int) -> tuple[str, tuple[str, ...]]:
-    try:
-        place = ric.get_birth_place(number)
-    except ValidationError:
-        # Either unknown, or not assigned in the birth year (codes outlive their tables and
-        # people born before a district existed carry its code): name it if we can.
-        name = _region_name(number[:6], year=year)
-        return name, () if name else ("region_unknown",)
-    prefecture = _loc_info(number[:4] + "00").get("county", "")
-    name = _join_region(place.get("province", ""), _pick_name(prefecture, year), place["county"])
-    return name, ()
+@lru_cache(maxsize=65536)
+def _person_region(region_code: str, year: int) -> tuple[str, tuple[str, ...]]:
+    # The cn/loc table is walked as text: an import of a million rows sees only a few
+    # thousand (code, year) pairs, so cache them.
+    name = _region_name(region_code, year=year)
+    return name, () if name else ("region_unknown",)
 
 
 # --- lookup and encryption --------------------------------------------------------------------
@@ -375,29 +375,56 @@ def lookup_hmac(normalized: str, *, key: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _fernet(keys: Sequence[str]) -> MultiFernet:
-    if isinstance(keys, str) or not keys:
-        raise ValueError("keys must be a non-empty sequence of Fernet keys")
-    return MultiFernet([Fernet(k) for k in keys])
+# AES-256-GCM: authenticated like Fernet at a fifth of its cost per value, which counts when
+# a million subjects are imported. A token is "g1." + base64url(nonce + ciphertext + tag).
+_SEALED_PREFIX = "g1."
+_ASSOCIATED_DATA = b"subject.id_number"
+
+
+@lru_cache(maxsize=16)
+def _ciphers(keys: tuple[str, ...]) -> tuple[AESGCM, ...]:
+    if not keys:
+        raise ValueError("keys must be a non-empty sequence of encryption keys")
+    try:
+        raw = [base64.urlsafe_b64decode(key.encode("ascii")) for key in keys]
+    except (ValueError, binascii.Error) as error:
+        raise ValueError("encryption keys must be 32 bytes in url-safe base64") from error
+    if any(len(key) != 32 for key in raw):
+        raise ValueError("encryption keys must be 32 bytes in url-safe base64")
+    return tuple(AESGCM(key) for key in raw)
+
+
+def _key_tuple(keys: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(keys, str):
+        raise ValueError("keys must be a sequence of keys, not one string")
+    return tuple(keys)
 
 
 def encrypt_id(plain: str, *, keys: Sequence[str]) -> str:
     """Encrypt with the first key (rotation: put the new key first)."""
-    return _fernet(keys).encrypt(plain.encode("utf-8")).decode("ascii")
+    nonce = os.urandom(12)
+    sealed = _ciphers(_key_tuple(keys))[0].encrypt(nonce, plain.encode("utf-8"), _ASSOCIATED_DATA)
+    return _SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
 
 def decrypt_id(token: str, *, keys: Sequence[str]) -> str:
-    """Decrypt with any of the keys."""
+    """Decrypt with whichever of the keys sealed it."""
+    ciphers = _ciphers(_key_tuple(keys))
     try:
-        return _fernet(keys).decrypt(token.encode("utf-8")).decode("utf-8")
-    except InvalidToken:
-        raise IdentityError(
-            "id_decrypt", _("The stored ID number could not be decrypted.")
-        ) from None
+        blob = base64.urlsafe_b64decode(token.removeprefix(_SEALED_PREFIX).encode("ascii"))
+    except (ValueError, binascii.Error):
+        blob = b""
+    if token.startswith(_SEALED_PREFIX) and len(blob) >= 28:
+        for cipher in ciphers:
+            try:
+                return cipher.decrypt(blob[:12], blob[12:], _ASSOCIATED_DATA).decode("utf-8")
+            except InvalidTag:
+                continue
+    raise IdentityError("id_decrypt", _("The stored ID number could not be decrypted."))
 
 
 def generate_encryption_key() -> str:
-    return Fernet.generate_key().decode("ascii")
+    return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode("ascii")
 
 
 # --- names ------------------------------------------------------------------------------------

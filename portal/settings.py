@@ -5,6 +5,8 @@ production (DEBUG=0) refuses to start without SECRET_KEY, ID_LOOKUP_KEY and
 FIELD_ENCRYPTION_KEYS.
 """
 
+import base64
+import binascii
 import json
 import os
 import secrets
@@ -12,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
-from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def development_keys() -> dict[str, str]:
     keys = {
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ID_LOOKUP_KEY": secrets.token_urlsafe(32),
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     }
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(keys, indent=2))
@@ -60,10 +61,24 @@ def secret(name: str) -> str:
 SECRET_KEY = secret("SECRET_KEY")
 # Keyed HMAC of normalised ID numbers: exact lookup without storing the plain number.
 ID_LOOKUP_KEY = secret("ID_LOOKUP_KEY").encode()
-# Fernet keys, comma separated: the first encrypts, all decrypt (rotation).
+# AES-256 keys (32 bytes, url-safe base64), comma separated: the first encrypts, all
+# decrypt, so a new key goes first and old ones stay until every value is re-encrypted.
 FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS") or secret("FIELD_ENCRYPTION_KEYS").split(
     ","
 )
+
+
+def check_encryption_key(key: str) -> None:
+    try:
+        size = len(base64.urlsafe_b64decode(key.encode("ascii")))
+    except (ValueError, binascii.Error):
+        size = 0
+    if size != 32:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS: each key must be 32 bytes in base64url")
+
+
+for _key in FIELD_ENCRYPTION_KEYS:
+    check_encryption_key(_key)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")

@@ -4,8 +4,9 @@ import os
 import subprocess
 import sys
 
-from cryptography.fernet import Fernet
 from django.conf import settings
+
+from blacklist.identity import generate_encryption_key
 
 CHECK = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"]
 
@@ -36,10 +37,24 @@ def test_production_starts_with_keys_from_the_environment(tmp_path):
             "ALLOWED_HOSTS": "portal.example",
             "SECRET_KEY": "x" * 60 + "production-secret-key-with-enough-entropy",
             "ID_LOOKUP_KEY": "lookup-key-for-tests",
-            "FIELD_ENCRYPTION_KEYS": ",".join(Fernet.generate_key().decode() for _ in "ab"),
+            "FIELD_ENCRYPTION_KEYS": ",".join(generate_encryption_key() for _ in "ab"),
         }
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_a_malformed_encryption_key(tmp_path):
+    result = run_with(
+        {
+            "DEBUG": "0",
+            "VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "s" * 60,
+            "ID_LOOKUP_KEY": "lookup",
+            "FIELD_ENCRYPTION_KEYS": "not-a-key",
+        }
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
 
 
 def test_development_generates_its_keys_once(tmp_path):
