@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from cryptography.fernet import Fernet
 from django.utils.functional import Promise
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -564,7 +563,6 @@ def test_lookup_hmac_refuses_an_empty_key() -> None:
 
 def test_encryption_round_trips_without_showing_the_number() -> None:
     key = generate_encryption_key()
-    Fernet(key)  # a real Fernet key
     token = encrypt_id("420106199001011231", keys=[key])
     assert "420106199001011231" not in token
     assert "19900101" not in token
@@ -581,7 +579,15 @@ def test_encryption_supports_key_rotation() -> None:
         decrypt_id(new_token, keys=[old])
 
 
-@pytest.mark.parametrize("token", ["not a token", ""])
+def test_a_tampered_ciphertext_is_refused() -> None:
+    key = generate_encryption_key()
+    token = encrypt_id("420106199001011231", keys=[key])
+    flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+    with pytest.raises(IdentityError):
+        decrypt_id(flipped, keys=[key])
+
+
+@pytest.mark.parametrize("token", ["not a token", "", "g1.", "g1.AAAA"])
 def test_decrypt_refuses_garbage(token: str) -> None:
     with pytest.raises(IdentityError) as info:
         decrypt_id(token, keys=[generate_encryption_key()])
@@ -673,7 +679,7 @@ def test_property_any_other_check_digit_is_refused(
 @settings(deadline=None)
 @given(text=st.text())
 def test_property_encryption_round_trips_any_text(text: str) -> None:
-    keys = [Fernet.generate_key().decode()]
+    keys = [generate_encryption_key()]
     assert decrypt_id(encrypt_id(text, keys=keys), keys=keys) == text
 
 
