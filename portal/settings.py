@@ -179,6 +179,25 @@ STORAGES = {
     },
 }
 
+# Shared between web and worker processes (import progress, rate limits): files under var/
+# by default, Redis when CACHE_URL says so.
+CACHE_URL = os.getenv("CACHE_URL", "").strip()
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+}
+
+# Imports of list files.
+IMPORT_MAX_BYTES = int(os.getenv("IMPORT_MAX_BYTES", str(200 * 2**20)))
+IMPORT_MAX_UNPACKED_BYTES = int(os.getenv("IMPORT_MAX_UNPACKED_BYTES", str(2 * 2**30)))
+IMPORT_MAX_ZIP_RATIO = 100  # real spreadsheets pack 5-20 times; bombs pack thousands of times
+IMPORT_INLINE_MAX_BYTES = int(os.getenv("IMPORT_INLINE_MAX_BYTES", str(2 * 2**20)))
+IMPORT_MAX_STORED_ERRORS = 10_000
+
 # Celery. The default broker is kombu's filesystem transport under var/, so a
 # development machine needs no server; production sets CELERY_BROKER_URL.
 CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "").strip() or "filesystem://"

@@ -1,4 +1,5 @@
 from .changes import ChangeCounter, ChangeEvent, ChangeKind
+from .imports import ImportRun, ImportStatus
 from .registry import (
     Authority,
     Entry,
@@ -19,6 +20,8 @@ __all__ = [
     "Entry",
     "EntryQuerySet",
     "EntryStatus",
+    "ImportRun",
+    "ImportStatus",
     "Notice",
     "NoticeQuerySet",
     "NoticeStatus",

@@ -1,0 +1,368 @@
+"""The one import pipeline, used by the admin, `manage.py import_list` and Celery.
+
+upload (import_start) → validate (import_validate: reads everything, writes nothing to the
+registry) → an official confirms → commit (import_commit: reads the file again and writes it
+in one transaction, so a failure at any row leaves the registry as it was).
+"""
+
+import hashlib
+import logging
+import time
+from pathlib import Path
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from blacklist import identity
+from blacklist.identity import SubjectKind
+from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
+from blacklist.importing.rows import JudgedRow, Problem, judge_row
+from blacklist.listing import (
+    default_term_start,
+    listings_write,
+    subject_hmac,
+    subjects_known,
+    term_of,
+)
+from blacklist.models import Entry, ImportRun, ImportStatus, Notice, NoticeStatus
+
+log = logging.getLogger(__name__)
+CHUNK = 5000
+SAMPLE_ROWS = 20
+ProgressCallback = Callable[[str, int, int | None], None]
+
+
+class ImportRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass
+class Tally:
+    rows: int = 0
+    valid: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    warning_count: int = 0
+    subjects_new: int = 0
+    subjects_known: int = 0
+    error_count: int = 0
+    errors: list[dict[str, object]] = field(default_factory=list)
+    warnings: list[dict[str, object]] = field(default_factory=list)
+    sample: list[dict[str, object]] = field(default_factory=list)
+
+    def add_errors(self, problems: list[Problem]) -> None:
+        self.error_count += len(problems)
+        room = settings.IMPORT_MAX_STORED_ERRORS - len(self.errors)
+        self.errors.extend(problem.as_dict() for problem in problems[: max(room, 0)])
+
+    def add_warnings(self, problems: list[Problem]) -> None:
+        self.warning_count += len(problems)
+        room = settings.IMPORT_MAX_STORED_ERRORS - len(self.warnings)
+        self.warnings.extend(problem.as_dict() for problem in problems[: max(room, 0)])
+
+
+# --- upload --------------------------------------------------------------------------------
+
+
+def import_start(
+    *, notice: Notice, upload: File, name: str, by: AbstractBaseUser | None = None
+) -> ImportRun:
+    """Store an uploaded file against a draft notice. Refusals by name or size are recorded too."""
+    if notice.status != NoticeStatus.DRAFT:
+        raise ValidationError(_("Only a draft notice accepts imports."))
+    run = ImportRun(notice=notice, uploaded_by=by, original_name=name[:255], size=upload.size or 0)
+    try:
+        run.file_format = check_upload(name=name, size=run.size)
+    except FileRefused as refused:
+        return _refuse(run, refused.code, refused.message)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    run.sha256 = digest.hexdigest()
+    upload.seek(0)
+    run.file.save(f"{run.sha256[:16]}-{run.file_format}.{run.file_format}", upload, save=False)
+    run.save()
+    return run
+
+
+def _refuse(run: ImportRun, code: str, message: str) -> ImportRun:
+    run.status, run.refusal_code, run.refusal = ImportStatus.REFUSED, code, message
+    run.save()
+    log.info("import %s refused: %s", run.pk, code)
+    return run
+
+
+# --- validate and commit -------------------------------------------------------------------
+
+
+def import_validate(*, run: ImportRun, progress: ProgressCallback | None = None) -> ImportRun:
+    """Judge every row; writes only the run's own record."""
+    claimed = ImportRun.objects.filter(
+        pk=run.pk, status__in=[ImportStatus.UPLOADED, ImportStatus.VALIDATING]
+    ).update(status=ImportStatus.VALIDATING)
+    run.refresh_from_db()
+    if not claimed:
+        return run  # already judged: nothing to do
+    started = time.monotonic()
+    try:
+        tally = _judge(run, progress=_reporter(run, "validate", progress))
+    except (FileRefused, ImportRefused) as refused:
+        return _refuse(run, refused.code, refused.message)
+    except Exception:
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.FAILED)
+        raise
+    _store(run, tally)
+    run.status = ImportStatus.INVALID if tally.invalid else ImportStatus.VALIDATED
+    run.validated_at = timezone.now()
+    run.validate_seconds = time.monotonic() - started
+    run.save()
+    return run
+
+
+def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -> ImportRun:
+    """Write a validated file to its notice, all rows or none."""
+    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.VALIDATED, invalid=0).update(
+        status=ImportStatus.COMMITTING
+    )
+    run.refresh_from_db()
+    if not claimed:
+        if run.status in (ImportStatus.COMMITTED, ImportStatus.COMMITTING):
+            return run  # a repeated request or task: the first one does the work
+        raise ValidationError(_("Only a validated file without errors can be committed."))
+    started = time.monotonic()
+    try:
+        with transaction.atomic():
+            # Locking the notice serialises commits to it: the same file cannot land twice.
+            notice = Notice.objects.select_for_update().get(pk=run.notice_id)
+            if notice.status != NoticeStatus.DRAFT:
+                raise ImportRefused("notice_not_draft", _("Only a draft notice accepts imports."))
+            _refuse_if_already_imported(run)
+            tally = _judge(run, progress=_reporter(run, "commit", progress), write=True)
+            if tally.invalid:
+                # The registry changed since validation (another import on this notice).
+                raise ImportRefused(
+                    "changed", _("The rows no longer pass validation; nothing was written.")
+                )
+            _store(run, tally)
+            run.status = ImportStatus.COMMITTED
+            run.committed_at = timezone.now()
+            run.commit_seconds = time.monotonic() - started
+            run.save()
+    except (FileRefused, ImportRefused) as refused:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.FAILED, refusal_code=refused.code, refusal=refused.message
+        )
+        run.refresh_from_db()
+        return run
+    except Exception:
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.VALIDATED)
+        raise
+    log.info("import %s committed %d rows to notice %s", run.pk, tally.valid, run.notice_id)
+    return run
+
+
+def _refuse_if_already_imported(run: ImportRun) -> None:
+    if ImportRun.objects.filter(
+        notice_id=run.notice_id, sha256=run.sha256, status=ImportStatus.COMMITTED
+    ).exists():
+        raise ImportRefused(
+            "already_imported", _("This file has already been imported into this notice.")
+        )
+
+
+def _store(run: ImportRun, tally: Tally) -> None:
+    for name in (
+        "rows", "valid", "invalid", "duplicates", "warning_count", "subjects_new",
+        "subjects_known", "error_count", "errors", "warnings", "sample",
+    ):  # fmt: skip
+        setattr(run, name, getattr(tally, name))
+
+
+# --- judging rows --------------------------------------------------------------------------
+
+
+def _judge(run: ImportRun, *, progress: ProgressCallback, write: bool = False) -> Tally:
+    notice = run.notice
+    if not write:
+        _refuse_if_already_imported(run)
+    tally = Tally()
+    start_default = default_term_start(notice)
+    seen: dict[bytes, int] = {}  # short digest of each identity -> first row (bounded memory)
+    with open_sheet(Path(run.file.path), name=run.original_name) as sheet:
+        run.encoding = sheet.encoding
+        if sheet.ignored:
+            tally.add_warnings(
+                [
+                    Problem(
+                        sheet.header_row, header, "column_ignored", _("This column is not used.")
+                    )
+                    for header in sheet.ignored
+                ]
+            )
+        total = sheet.rows_estimate
+        for chunk in _chunks(sheet.rows):
+            judged = [
+                row for row in (judge_row(n, cells, sheet.columns) for n, cells in chunk) if row
+            ]
+            _judge_chunk(
+                judged,
+                notice=notice,
+                tally=tally,
+                seen=seen,
+                start_default=start_default,
+                write=write,
+            )
+            progress(tally.rows, max(total or 0, tally.rows))
+    if tally.rows == 0:
+        raise ImportRefused("no_rows", _("The file has a header but no rows."))
+    progress(tally.rows, tally.rows)
+    return tally
+
+
+def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Iterator[list[tuple[int, list[object]]]]:
+    chunk: list[tuple[int, list[object]]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _judge_chunk(
+    judged: list[JudgedRow],
+    *,
+    notice: Notice,
+    tally: Tally,
+    seen: dict[bytes, int],
+    start_default,
+    write: bool,
+) -> None:
+    digests = {
+        row.number: subject_hmac(row.listing.identity.number) for row in judged if row.listing
+    }
+    known = subjects_known(list(digests.values()))
+    on_notice = set(
+        Entry.objects.filter(notice=notice, subject_id__in=known.values()).values_list(
+            "subject_id", flat=True
+        )
+    )
+    good_rows, good_digests = [], []
+    for row in judged:
+        tally.rows += 1
+        if row.listing:
+            listing = row.listing
+            problem = _problem_adder(row, masked=identity.mask_id(listing.identity.number))
+            short = bytes.fromhex(digests[row.number][:16])
+            if short in seen:
+                tally.duplicates += 1
+                message = _("The same ID number is already in row %(row)d of this file.")
+                problem("id_number", "duplicate_in_file", message % {"row": seen[short]})
+            else:
+                seen[short] = row.number
+            if known.get(digests[row.number]) in on_notice:
+                message = _("This person or organisation is already listed by this notice.")
+                problem("id_number", "already_listed", message)
+            start, end = term_of(listing, notice=notice, default_start=start_default)
+            if end <= start:
+                message = _("The term ends on or before the day it starts.")
+                problem("term_end", "term_order", message)
+        tally.add_errors(row.errors)
+        tally.add_warnings(row.warnings)
+        if row.errors or not row.listing:
+            tally.invalid += 1
+            continue
+        tally.valid += 1
+        if digests[row.number] in known:
+            tally.subjects_known += 1
+        else:
+            tally.subjects_new += 1
+        if len(tally.sample) < SAMPLE_ROWS:
+            tally.sample.append(_as_published(row, notice=notice, start_default=start_default))
+        good_rows.append(row.listing)
+        good_digests.append(digests[row.number])
+    if write and not tally.invalid:
+        listings_write(
+            notice=notice,
+            rows=good_rows,
+            digests=good_digests,
+            known=known,
+            default_start=start_default,
+        )
+
+
+def _problem_adder(row: JudgedRow, *, masked: str) -> Callable[[str, str, str], None]:
+    def add(column: str, code: str, message: str) -> None:
+        label = str(FIELD_LABELS[column])
+        row.errors.append(Problem(row.number, label, code, message, masked, row.seq))
+
+    return add
+
+
+def _as_published(row: JudgedRow, *, notice: Notice, start_default) -> dict[str, object]:
+    listing = row.listing
+    if listing is None:
+        raise ValueError("only valid rows are shown as published")
+    programme = notice.programme
+    start, end = term_of(listing, notice=notice, default_start=start_default)
+    return {
+        "row": row.number,
+        "name": identity.mask_name(
+            listing.name, kind=SubjectKind(listing.identity.kind), style=programme.name_mask
+        ),
+        "id_number": identity.mask_id(listing.identity.number),
+        "gender": listing.identity.gender,
+        "region": listing.identity.region_name,
+        "offence": listing.offence or programme.default_offence,
+        "measures": listing.measures or programme.default_measures,
+        "term_start": start.isoformat(),
+        "term_end": end.isoformat(),
+    }
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+def progress_key(run_id: int) -> str:
+    return f"import-progress:{run_id}"
+
+
+def _reporter(run: ImportRun, phase: str, extra: ProgressCallback | None) -> ProgressCallback:
+    """Progress goes to the cache, which other processes read while the transaction is open."""
+    started = time.monotonic()
+
+    def report(done: int, total: int | None) -> None:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        rate = done / elapsed
+        cache.set(
+            progress_key(run.pk),
+            {
+                "phase": phase,
+                "done": done,
+                "total": total,
+                "rate": round(rate),
+                "seconds_left": round((total - done) / rate) if total and rate else None,
+            },
+            timeout=3600,
+        )
+        if extra:
+            extra(phase, done, total)
+
+    return report
+
+
+def import_progress(*, run: ImportRun) -> dict[str, object]:
+    """What the admin's progress bar shows."""
+    current = cache.get(progress_key(run.pk)) or {}
+    return {"status": run.status, "status_label": run.get_status_display(), **current}
