@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import re
@@ -137,8 +136,8 @@ def normalize_id(raw: str) -> str:
 
 
 def _is_digits(text: str) -> bool:
-    # str.isdigit accepts other scripts' digits and superscripts; IDs are ASCII only.
-    return bool(text) and all(c in _DIGITS for c in text)
+    # str.isdigit alone accepts other scripts' digits and superscripts; IDs are ASCII only.
+    return text.isascii() and text.isdigit()
 
 
 def _looks_like_person(number: str) -> bool:
@@ -372,7 +371,7 @@ def lookup_hmac(normalized: str, *, key: bytes) -> str:
         raise ValueError("lookup key must not be empty")
     # normalize_id is idempotent; applying it here keeps raw and normalised input on one hash.
     message = normalize_id(normalized).encode("utf-8")
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()
 
 
 # AES-256-GCM: authenticated like Fernet at a fifth of its cost per value, which counts when
@@ -458,8 +457,14 @@ def _fold_once(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+_PLAIN_HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def fold_name(name: str) -> str:
     """Search key for a name: 張三, 张三 and '张 三' fold alike; one character at a time."""
+    if _PLAIN_HAN.fullmatch(name):
+        # Most names: unified ideographs only, which NFKC and case folding leave alone.
+        return name.translate(_trad_to_simp())
     return _until_stable(_fold_once, name)
 
 

@@ -3,8 +3,9 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from blacklist.listing import listings_add, new_subject
-from blacklist.models import Entry, EntryStatus, Notice, NoticeStatus
+from blacklist.bulk import SUBJECT_COLUMNS
+from blacklist.listing import listing_prepare, listings_add
+from blacklist.models import Entry, EntryStatus, Notice, NoticeStatus, Subject
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -13,10 +14,11 @@ TODAY = datetime.date.today()
 
 def test_it_refuses_a_second_subject_for_the_same_identity():
     notice = factories.draft_notice()
-    row = factories.people_rows(1)[0]
-    new_subject(name=row.name, ident=row.identity).save()
+    ready = listing_prepare(factories.people_rows(1)[0], notice=notice, default_start=TODAY)
+    fields = dict(zip(SUBJECT_COLUMNS, ready.subject_values(), strict=False))
+    Subject.objects.create(**fields)
     with pytest.raises(IntegrityError), transaction.atomic():
-        new_subject(name="另一个名字", ident=row.identity).save()
+        Subject.objects.create(**(fields | {"name": "另一个名字"}))
     assert notice.entries.count() == 0
 
 

@@ -1,35 +1,41 @@
 """The one import pipeline, used by the admin, `manage.py import_list` and Celery.
 
-upload (import_start) → validate (import_validate: reads everything, writes nothing to the
-registry) → an official confirms → commit (import_commit: reads the file again and writes it
-in one transaction, so a failure at any row leaves the registry as it was).
+upload (import_start) → validate (import_validate: judges every row and keeps the valid ones,
+sealed and masked, in a spool file next to the upload; nothing is written to the registry) →
+an official confirms → commit (import_commit: writes the spooled rows in one transaction, so a
+failure at any row leaves the registry as it was).
 """
 
+import datetime
 import hashlib
 import logging
+import pickle
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist import identity
+from blacklist.bulk import subject_ids
 from blacklist.identity import SubjectKind
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
 from blacklist.importing.rows import JudgedRow, Problem, judge_row
 from blacklist.listing import (
+    ListingResult,
+    PreparedListing,
     default_term_start,
+    listing_prepare,
     listings_write,
     subject_hmac,
-    subjects_known,
     term_of,
 )
 from blacklist.models import Entry, ImportRun, ImportStatus, Notice, NoticeStatus
@@ -147,13 +153,8 @@ def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -
             if notice.status != NoticeStatus.DRAFT:
                 raise ImportRefused("notice_not_draft", _("Only a draft notice accepts imports."))
             _refuse_if_already_imported(run)
-            tally = _judge(run, progress=_reporter(run, "commit", progress), write=True)
-            if tally.invalid:
-                # The registry changed since validation (another import on this notice).
-                raise ImportRefused(
-                    "changed", _("The rows no longer pass validation; nothing was written.")
-                )
-            _store(run, tally)
+            result = _write_spooled(run, notice=notice, progress=_reporter(run, "commit", progress))
+            run.subjects_new, run.subjects_known = result.subjects_created, result.subjects_linked
             run.status = ImportStatus.COMMITTED
             run.committed_at = timezone.now()
             run.commit_seconds = time.monotonic() - started
@@ -167,8 +168,27 @@ def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -
     except Exception:
         ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.VALIDATED)
         raise
-    log.info("import %s committed %d rows to notice %s", run.pk, tally.valid, run.notice_id)
+    spool_path(run).unlink(missing_ok=True)
+    log.info("import %s committed %d rows to notice %s", run.pk, run.valid, run.notice_id)
     return run
+
+
+def _write_spooled(run: ImportRun, *, notice: Notice, progress: ProgressCallback) -> ListingResult:
+    created = linked = done = 0
+    try:
+        for chunk in _spooled(run):
+            result = listings_write(notice=notice, rows=chunk)
+            created, linked = created + result.subjects_created, linked + result.subjects_linked
+            done += result.entries
+            progress(done, run.valid)
+    except IntegrityError:
+        # Someone listed one of these subjects on this notice since validation.
+        raise ImportRefused(
+            "changed", _("The notice changed since validation; nothing was written.")
+        ) from None
+    if done != run.valid:
+        raise ImportRefused("spool", _("The validated rows are incomplete; validate again."))
+    return ListingResult(entries=done, subjects_created=created, subjects_linked=linked)
 
 
 def _refuse_if_already_imported(run: ImportRun) -> None:
@@ -191,42 +211,52 @@ def _store(run: ImportRun, tally: Tally) -> None:
 # --- judging rows --------------------------------------------------------------------------
 
 
-def _judge(run: ImportRun, *, progress: ProgressCallback, write: bool = False) -> Tally:
+def _judge(run: ImportRun, *, progress: ProgressCallback) -> Tally:
+    """Read and judge the whole file; spool the valid rows while there is no error."""
     notice = run.notice
-    if not write:
-        _refuse_if_already_imported(run)
+    _refuse_if_already_imported(run)
     tally = Tally()
     start_default = default_term_start(notice)
     seen: dict[bytes, int] = {}  # short digest of each identity -> first row (bounded memory)
-    with open_sheet(Path(run.file.path), name=run.original_name) as sheet:
+    with (
+        open_sheet(Path(run.file.path), name=run.original_name) as sheet,
+        spool_path(run).open("wb") as spool,
+    ):
         run.encoding = sheet.encoding
         if sheet.ignored:
+            message = _("This column is not used.")
             tally.add_warnings(
-                [
-                    Problem(
-                        sheet.header_row, header, "column_ignored", _("This column is not used.")
-                    )
-                    for header in sheet.ignored
-                ]
+                [Problem(sheet.header_row, h, "column_ignored", message) for h in sheet.ignored]
             )
-        total = sheet.rows_estimate
         for chunk in _chunks(sheet.rows):
-            judged = [
-                row for row in (judge_row(n, cells, sheet.columns) for n, cells in chunk) if row
-            ]
-            _judge_chunk(
-                judged,
-                notice=notice,
-                tally=tally,
-                seen=seen,
-                start_default=start_default,
-                write=write,
+            judged = [row for row in (judge_row(n, c, sheet.columns) for n, c in chunk) if row]
+            prepared = _judge_chunk(
+                judged, notice=notice, tally=tally, seen=seen, start_default=start_default
             )
-            progress(tally.rows, max(total or 0, tally.rows))
+            if not tally.invalid:
+                pickle.dump(prepared, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            progress(tally.rows, max(sheet.rows_estimate or 0, tally.rows))
     if tally.rows == 0:
         raise ImportRefused("no_rows", _("The file has a header but no rows."))
     progress(tally.rows, tally.rows)
     return tally
+
+
+def spool_path(run: ImportRun) -> Path:
+    """The validated rows of a run: HMACs, sealed and masked IDs; never a plain ID number."""
+    folder = Path(settings.MEDIA_ROOT) / "imports" / "spool"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"run-{run.pk}.pickle"
+
+
+def _spooled(run: ImportRun) -> Iterator[list[PreparedListing]]:
+    with spool_path(run).open("rb") as spool:
+        while True:
+            try:
+                # Our own file, written by import_validate from judged rows.
+                yield pickle.load(spool)  # noqa: S301
+            except EOFError:
+                return
 
 
 def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Iterator[list[tuple[int, list[object]]]]:
@@ -246,32 +276,32 @@ def _judge_chunk(
     notice: Notice,
     tally: Tally,
     seen: dict[bytes, int],
-    start_default,
-    write: bool,
-) -> None:
+    start_default: datetime.date,
+) -> list[PreparedListing]:
     digests = {
         row.number: subject_hmac(row.listing.identity.number) for row in judged if row.listing
     }
-    known = subjects_known(list(digests.values()))
+    known = subject_ids(list(digests.values()))
     on_notice = set(
         Entry.objects.filter(notice=notice, subject_id__in=known.values()).values_list(
             "subject_id", flat=True
         )
     )
-    good_rows, good_digests = [], []
+    prepared: list[PreparedListing] = []
     for row in judged:
         tally.rows += 1
-        if row.listing:
-            listing = row.listing
-            problem = _problem_adder(row, masked=identity.mask_id(listing.identity.number))
-            short = bytes.fromhex(digests[row.number][:16])
+        listing = row.listing
+        if listing:
+            digest = digests[row.number]
+            problem = _problem_adder(row, number=listing.identity.number)
+            short = bytes.fromhex(digest[:16])
             if short in seen:
                 tally.duplicates += 1
                 message = _("The same ID number is already in row %(row)d of this file.")
                 problem("id_number", "duplicate_in_file", message % {"row": seen[short]})
             else:
                 seen[short] = row.number
-            if known.get(digests[row.number]) in on_notice:
+            if known.get(digest) in on_notice:
                 message = _("This person or organisation is already listed by this notice.")
                 problem("id_number", "already_listed", message)
             start, end = term_of(listing, notice=notice, default_start=start_default)
@@ -280,54 +310,44 @@ def _judge_chunk(
                 problem("term_end", "term_order", message)
         tally.add_errors(row.errors)
         tally.add_warnings(row.warnings)
-        if row.errors or not row.listing:
+        if row.errors or not listing:
             tally.invalid += 1
             continue
         tally.valid += 1
-        if digests[row.number] in known:
+        if digest in known:
             tally.subjects_known += 1
         else:
             tally.subjects_new += 1
+        if tally.invalid:
+            continue  # the file cannot be committed: no need to seal the rest
+        ready = listing_prepare(listing, notice=notice, default_start=start_default, digest=digest)
         if len(tally.sample) < SAMPLE_ROWS:
-            tally.sample.append(_as_published(row, notice=notice, start_default=start_default))
-        good_rows.append(row.listing)
-        good_digests.append(digests[row.number])
-    if write and not tally.invalid:
-        listings_write(
-            notice=notice,
-            rows=good_rows,
-            digests=good_digests,
-            known=known,
-            default_start=start_default,
-        )
+            tally.sample.append(_as_published(row.number, ready, notice=notice))
+        prepared.append(ready)
+    return prepared
 
 
-def _problem_adder(row: JudgedRow, *, masked: str) -> Callable[[str, str, str], None]:
+def _problem_adder(row: JudgedRow, *, number: str) -> Callable[[str, str, str], None]:
     def add(column: str, code: str, message: str) -> None:
-        label = str(FIELD_LABELS[column])
+        label, masked = str(FIELD_LABELS[column]), identity.mask_id(number)
         row.errors.append(Problem(row.number, label, code, message, masked, row.seq))
 
     return add
 
 
-def _as_published(row: JudgedRow, *, notice: Notice, start_default) -> dict[str, object]:
-    listing = row.listing
-    if listing is None:
-        raise ValueError("only valid rows are shown as published")
-    programme = notice.programme
-    start, end = term_of(listing, notice=notice, default_start=start_default)
+def _as_published(number: int, ready: PreparedListing, *, notice: Notice) -> dict[str, object]:
     return {
-        "row": row.number,
+        "row": number,
         "name": identity.mask_name(
-            listing.name, kind=SubjectKind(listing.identity.kind), style=programme.name_mask
+            ready.name, kind=SubjectKind(ready.kind), style=notice.programme.name_mask
         ),
-        "id_number": identity.mask_id(listing.identity.number),
-        "gender": listing.identity.gender,
-        "region": listing.identity.region_name,
-        "offence": listing.offence or programme.default_offence,
-        "measures": listing.measures or programme.default_measures,
-        "term_start": start.isoformat(),
-        "term_end": end.isoformat(),
+        "id_number": ready.id_masked,
+        "gender": ready.gender,
+        "region": ready.region_name,
+        "offence": ready.offence,
+        "measures": ready.measures,
+        "term_start": ready.term_start.isoformat(),
+        "term_end": ready.term_end.isoformat(),
     }
 
 

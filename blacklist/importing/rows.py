@@ -54,104 +54,96 @@ class JudgedRow:
 
 def judge_row(number: int, cells: list[object], columns: dict[str, int]) -> JudgedRow | None:
     """None for a blank row; otherwise the row with its listing or its errors."""
-    values = {name: cells[index] if index < len(cells) else None for name, index in columns.items()}
-    if all(_text(value) == "" for value in values.values()):
+    raw = {name: cells[index] if index < len(cells) else None for name, index in columns.items()}
+    text = {name: _text(value) for name, value in raw.items()}
+    if not any(text.values()):
         return None
-    seq = _text(values.get("seq"))
-    judged = JudgedRow(number=number, seq=seq, listing=None)
-
-    def error(column: str, code: str, message: str, value: str = "") -> None:
-        judged.errors.append(Problem(number, str(FIELD_LABELS[column]), code, message, value, seq))
-
-    def warning(column: str, code: str, message: str, value: str = "") -> None:
-        judged.warnings.append(
-            Problem(number, str(FIELD_LABELS[column]), code, message, value, seq)
-        )
-
-    for name, value in values.items():
-        if isinstance(value, str) and value.strip().startswith(FORMULA_PREFIXES):
-            error(name, "formula", _("Formulas are not accepted; enter the value itself."))
-    if judged.errors:
+    judged = JudgedRow(number=number, seq=text.get("seq", ""), listing=None)
+    formulas = [name for name, value in text.items() if value.startswith(FORMULA_PREFIXES)]
+    for name in formulas:
+        _error(judged, name, "formula", _("Formulas are not accepted; enter the value itself."))
+    if formulas:
         return judged
-
-    name = " ".join(_text(values.get("name")).split())
-    if not name:
-        error("name", "name_missing", _("The name is missing."))
-    elif len(name) > MAX_NAME:
-        error(
-            "name",
-            "name_too_long",
-            _("The name is longer than %(max)d characters.") % {"max": MAX_NAME},
-        )
-
-    ident = None
-    raw_id = values.get("id_number")
-    if isinstance(raw_id, float):
-        error(
-            "id_number",
-            "id_as_number",
-            _("The ID number is stored as a number and has lost digits: format it as text."),
-            "*" * 6,
-        )
-    else:
-        try:
-            ident = identity.parse_identity(_text(raw_id))
-        except IdentityError as problem:
-            error("id_number", problem.code, str(problem.message), identity.mask_id(_text(raw_id)))
+    name = _judge_name(judged, text.get("name", ""))
+    ident = _judge_identity(judged, raw.get("id_number"), text.get("id_number", ""))
     if ident is not None:
-        for code in ident.warnings:
-            warning(
-                "id_number",
-                code,
-                _("The region code %(code)s is not in the region table.")
-                % {"code": ident.region_code},
-                identity.mask_id(ident.number),
+        _judge_gender(judged, ident, text.get("gender", ""))
+    start = _judge_date(judged, "term_start", raw.get("term_start"), text.get("term_start", ""))
+    end = _judge_date(judged, "term_end", raw.get("term_end"), text.get("term_end", ""))
+    if start and end and end <= start:
+        message = _("The term ends on or before the day it starts.")
+        _error(judged, "term_end", "term_order", message, str(end))
+    offence, measures = text.get("offence", ""), text.get("measures", "")
+    for column, value, limit in (
+        ("offence", offence, MAX_OFFENCE),
+        ("measures", measures, MAX_MEASURES),
+    ):
+        if len(value) > limit:
+            _error(
+                judged, column, "too_long", _("Longer than %(max)d characters.") % {"max": limit}
             )
-        given_gender = _text(values.get("gender")).lower()
-        is_person = ident.kind == SubjectKind.PERSON
-        if given_gender and is_person and GENDERS.get(given_gender) != ident.gender:
-            message = _("The gender given does not match the ID number; the ID number is used.")
-            warning("gender", "gender_mismatch", message, given_gender)
-
-    term = {}
-    for column in ("term_start", "term_end"):
-        raw = values.get(column)
-        if _text(raw) == "":
-            term[column] = None
-            continue
-        parsed = parse_date(raw)
-        if parsed is None:
-            error(
-                column,
-                "date_invalid",
-                _("Not a valid date; write it as 2020-11-01, 2020/11/01 or 2020年11月1日."),
-                _text(raw)[:40],
-            )
-        term[column] = parsed
-    if term.get("term_start") and term.get("term_end") and term["term_end"] <= term["term_start"]:
-        error(
-            "term_end",
-            "term_order",
-            _("The term ends on or before the day it starts."),
-            str(term["term_end"]),
-        )
-
-    offence, measures = _text(values.get("offence")), _text(values.get("measures"))
-    if len(offence) > MAX_OFFENCE:
-        error("offence", "too_long", _("Longer than %(max)d characters.") % {"max": MAX_OFFENCE})
-    if len(measures) > MAX_MEASURES:
-        error("measures", "too_long", _("Longer than %(max)d characters.") % {"max": MAX_MEASURES})
-
     if not judged.errors and ident is not None:
-        judged.listing = ListingRow(
-            name=name,
-            identity=ident,
-            offence=offence,
-            measures=measures,
-            term_start=term.get("term_start"),
-            term_end=term.get("term_end"),
-        )
+        judged.listing = ListingRow(name, ident, offence, measures, start, end)
     return judged
+
+
+def _error(judged: JudgedRow, column: str, code: str, message: str, value: str = "") -> None:
+    label = str(FIELD_LABELS[column])
+    judged.errors.append(Problem(judged.number, label, code, message, value, judged.seq))
+
+
+def _warning(judged: JudgedRow, column: str, code: str, message: str, value: str = "") -> None:
+    label = str(FIELD_LABELS[column])
+    judged.warnings.append(Problem(judged.number, label, code, message, value, judged.seq))
+
+
+def _judge_name(judged: JudgedRow, value: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        _error(judged, "name", "name_missing", _("The name is missing."))
+    elif len(name) > MAX_NAME:
+        message = _("The name is longer than %(max)d characters.") % {"max": MAX_NAME}
+        _error(judged, "name", "name_too_long", message)
+    return name
+
+
+def _judge_identity(judged: JudgedRow, raw: object, text: str) -> identity.Identity | None:
+    if isinstance(raw, float):
+        message = _("The ID number is stored as a number and has lost digits: format it as text.")
+        _error(judged, "id_number", "id_as_number", message, "*" * 6)
+        return None
+    try:
+        ident = identity.parse_identity(text)
+    except IdentityError as problem:
+        _error(judged, "id_number", problem.code, str(problem.message), identity.mask_id(text))
+        return None
+    for code in ident.warnings:
+        message = _("The region code %(code)s is not in the region table.")
+        _warning(
+            judged,
+            "id_number",
+            code,
+            message % {"code": ident.region_code},
+            identity.mask_id(ident.number),
+        )
+    return ident
+
+
+def _judge_gender(judged: JudgedRow, ident: identity.Identity, value: str) -> None:
+    given = value.lower()
+    if given and ident.kind == SubjectKind.PERSON and GENDERS.get(given) != ident.gender:
+        message = _("The gender given does not match the ID number; the ID number is used.")
+        _warning(judged, "gender", "gender_mismatch", message, given)
+
+
+def _judge_date(judged: JudgedRow, column: str, raw: object, text: str) -> datetime.date | None:
+    if not text:
+        return None
+    parsed = parse_date(raw)
+    if parsed is None:
+        message = _("Not a valid date; write it as 2020-11-01, 2020/11/01 or 2020年11月1日.")
+        _error(judged, column, "date_invalid", message, text[:40])
+    return parsed
 
 
 def parse_date(value: object) -> datetime.date | None:
@@ -163,7 +155,12 @@ def parse_date(value: object) -> datetime.date | None:
         # an Excel serial number in a cell without a date format
         result = from_excel(value)
         return result.date() if isinstance(result, datetime.datetime) else None
-    match = _DATE.match(_text(value))
+    text = _text(value)
+    try:
+        return datetime.date.fromisoformat(text)  # the common case, in C
+    except ValueError:
+        pass
+    match = _DATE.match(text)
     if not match:
         return None
     try:

@@ -35,7 +35,11 @@ class ChangeCounter(models.Model):
 class ChangeEvent(models.Model):
     seq = models.PositiveBigIntegerField(_("sequence"), primary_key=True)
     entry = models.ForeignKey(
-        "blacklist.Entry", on_delete=models.PROTECT, related_name="changes", verbose_name=_("entry")
+        "blacklist.Entry",
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("entry"),
+        db_index=False,  # led by the (entry, seq) index
     )
     kind = models.CharField(_("change"), max_length=20, choices=ChangeKind)
     reason = models.TextField(_("reason"), blank=True)

@@ -259,11 +259,20 @@ class Entry(models.Model):
     public_id = models.CharField(
         _("public id"), max_length=24, unique=True, default=new_public_id, editable=False
     )
+    # Both foreign keys lead composite indexes below; separate ones would only slow inserts.
     notice = models.ForeignKey(
-        Notice, on_delete=models.PROTECT, related_name="entries", verbose_name=_("notice")
+        Notice,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("notice"),
+        db_index=False,
     )
     subject = models.ForeignKey(
-        Subject, on_delete=models.PROTECT, related_name="entries", verbose_name=_("subject")
+        Subject,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("subject"),
+        db_index=False,
     )
     offence = models.CharField(_("offence"), max_length=500)
     measures = models.TextField(_("measures"))

@@ -70,8 +70,9 @@ class Command(BaseCommand):
             self.stdout.write(json_dumps(summary))
             return
         self.stdout.write(
-            f"{run.original_name}: {run.get_status_display()} — {run.rows} rows, {run.valid} valid, "
-            f"{run.invalid} invalid, {run.subjects_new} new subjects, {run.subjects_known} known"
+            f"{run.original_name}: {run.get_status_display()} — {run.rows} rows, "
+            f"{run.valid} valid, {run.invalid} invalid, "
+            f"{run.subjects_new} new subjects, {run.subjects_known} known"
         )
         if run.refusal:
             self.stdout.write(f"refused: {run.refusal}")
