@@ -1,50 +1,33 @@
-"""Set-based inserts of subjects and entries: executemany on SQLite, COPY on PostgreSQL.
+"""Set-based writes of listings: executemany on SQLite, COPY on PostgreSQL.
 
-The ORM's bulk_create spends most of its time preparing each field of each object;
-an import of a million rows cannot afford that.
+The ORM's bulk_create spends most of its time preparing each field of each object, and
+would need the subjects' ids back in Python; here the database resolves them itself
+(one unique-index probe per row), so an import of a million rows stays in the database.
 """
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.db import connection
 from django.utils import timezone
 
 from blacklist.models import Entry, Subject
 
+# Column order of a prepared listing (listing.PreparedListing) as written here.
 SUBJECT_COLUMNS = (
     "kind", "name", "name_key", "id_hmac", "id_encrypted", "id_masked", "gender",
-    "region_code", "region_name", "created_at", "updated_at",
+    "region_code", "region_name",
 )  # fmt: skip
-ENTRY_COLUMNS = (
-    "public_id", "notice_id", "subject_id", "offence", "measures", "term_start", "term_end",
-    "status", "status_reason", "created_at", "updated_at",
-)  # fmt: skip
+ENTRY_VALUE_COLUMNS = ("offence", "measures", "term_start", "term_end")
 LOOKUP_CHUNK = 5000
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            copy_sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(columns))
-        # Table and column names come from our models, never from input.
-        sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({placeholders})"  # noqa: S608
-        cursor.executemany(sql, list(rows))
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
 
 
-def subject_ids(digests: Sequence[str]) -> dict[str, int]:
-    """Subject ids by HMAC for those digests that exist."""
-    found: dict[str, int] = {}
-    for start in range(0, len(digests), LOOKUP_CHUNK):
-        chunk = digests[start : start + LOOKUP_CHUNK]
-        found.update(Subject.objects.filter(id_hmac__in=chunk).values_list("id_hmac", "id"))
-    return found
+def _columns(names: Sequence[str]) -> str:
+    return ", ".join(connection.ops.quote_name(name) for name in names)
 
 
 def _now() -> object:
@@ -52,18 +35,88 @@ def _now() -> object:
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
-def insert_subjects(rows: Sequence[Sequence[object]]) -> dict[str, int]:
-    """Rows in SUBJECT_COLUMNS order without the timestamps; returns their new ids by HMAC."""
-    now = _now()
-    insert_rows(Subject._meta.db_table, SUBJECT_COLUMNS, ((*row, now, now) for row in rows))
-    return subject_ids([row[3] for row in rows])  # type: ignore[misc]
+def listings_insert(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
+    """Insert subjects that are new and one active entry per row; returns subjects created.
+
+    Rows are prepared listings: the nine subject columns, then offence, measures,
+    term start and term end. Names and numbers of tables and columns come from our
+    models, never from input.
+    """
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(notice_id, rows)
+    return _insert_sqlite(notice_id, rows)
 
 
-def insert_entries(notice_id: int, rows: Iterable[Sequence[object]]) -> None:
-    """Rows of (subject_id, offence, measures, term_start, term_end), all active."""
+def _insert_sqlite(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
     now = _now()
-    insert_rows(
-        Entry._meta.db_table,
-        ENTRY_COLUMNS,
-        ((secrets.token_urlsafe(12), notice_id, *row, "active", "", now, now) for row in rows),
+    columns = _columns((*SUBJECT_COLUMNS, "created_at", "updated_at"))
+    subject_sql = (
+        f"INSERT INTO {_table(Subject)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * 11)}) ON CONFLICT (id_hmac) DO NOTHING"
     )
+    entry_sql = (
+        f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
+        f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, created_at, updated_at) "
+        f"VALUES (%s, %s, (SELECT id FROM {_table(Subject)} WHERE id_hmac = %s), "
+        f"%s, %s, %s, %s, 'active', '', %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(subject_sql, [(*row[:9], now, now) for row in rows])
+        created = cursor.rowcount
+        cursor.executemany(
+            entry_sql,
+            [(secrets.token_urlsafe(12), notice_id, row[3], *row[9:13], now, now) for row in rows],
+        )
+    return created
+
+
+def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
+    now = timezone.now()
+    staging = "listing_staging"
+    columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id")
+    subject_columns = _columns(SUBJECT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ("
+            "kind text, name text, name_key text, id_hmac text, id_encrypted text, "
+            "id_masked text, gender text, region_code text, region_name text, "
+            "offence text, measures text, term_start date, term_end date, public_id text"
+            ") ON COMMIT DROP"
+        )
+        cursor.execute(f"TRUNCATE {staging}")
+        with cursor.cursor.copy(f"COPY {staging} ({_columns(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row[:13], secrets.token_urlsafe(12)))
+        cursor.execute(
+            f"INSERT INTO {_table(Subject)} ({subject_columns}, created_at, updated_at) "  # noqa: S608
+            f"SELECT {subject_columns}, %s, %s FROM {staging} "
+            "ON CONFLICT (id_hmac) DO NOTHING",
+            [now, now],
+        )
+        created = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
+            f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, created_at, updated_at) "
+            f"SELECT st.public_id, %s, s.id, st.offence, st.measures, st.term_start, st.term_end, "
+            f"'active', '', %s, %s FROM {staging} st JOIN {_table(Subject)} s USING (id_hmac)",
+            [notice_id, now, now],
+        )
+    return created
+
+
+def subject_lookup(digests: Sequence[str], *, notice_id: int) -> dict[str, bool]:
+    """For the digests of known subjects: whether the notice already lists them."""
+    found: dict[str, bool] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(digests), LOOKUP_CHUNK):
+            chunk = digests[start : start + LOOKUP_CHUNK]
+            cursor.execute(
+                f"SELECT s.id_hmac, EXISTS (SELECT 1 FROM {_table(Entry)} e "  # noqa: S608
+                f"WHERE e.notice_id = %s AND e.subject_id = s.id) "
+                f"FROM {_table(Subject)} s WHERE s.id_hmac IN ({', '.join(['%s'] * len(chunk))})",
+                [notice_id, *chunk],
+            )
+            found.update((digest, bool(listed)) for digest, listed in cursor.fetchall())
+    return found

@@ -42,12 +42,8 @@ class PreparedListing(NamedTuple):
     region_name: str
     offence: str
     measures: str
-    term_start: datetime.date
-    term_end: datetime.date
-
-    def subject_values(self) -> tuple[object, ...]:
-        """In bulk.SUBJECT_COLUMNS order, without the timestamps."""
-        return self[:9]
+    term_start: str  # ISO dates: what both databases take, and cheap to spool
+    term_end: str
 
 
 @dataclass(frozen=True)
@@ -92,8 +88,8 @@ def listing_prepare(
         region_name=ident.region_name,
         offence=row.offence or programme.default_offence,
         measures=row.measures or programme.default_measures,
-        term_start=start,
-        term_end=end,
+        term_start=start.isoformat(),
+        term_end=end.isoformat(),
     )
 
 
@@ -109,18 +105,12 @@ def listings_add(
         return listings_write(notice=notice, rows=prepared)
 
 
-def listings_write(*, notice: Notice, rows: Sequence[PreparedListing]) -> ListingResult:
-    """Write prepared listings: subjects known from earlier notices are linked, not duplicated.
-
-    Runs in the caller's transaction; a subject already on this notice breaks the
-    one-entry-per-notice constraint and so the whole transaction.
+def listings_write(*, notice: Notice, rows: Sequence[Sequence[object]]) -> ListingResult:
+    """Write prepared listings (PreparedListing or the same plain tuple) in the caller's
+    transaction. Subjects known from earlier notices are linked, not duplicated; a subject
+    already on this notice breaks the one-entry-per-notice constraint and so the transaction.
     """
-    ids = bulk.subject_ids([row.digest for row in rows])
-    known = len(ids)
-    new = [row for row in rows if row.digest not in ids]
-    ids |= bulk.insert_subjects([row.subject_values() for row in new])
-    bulk.insert_entries(
-        notice.pk,
-        ((ids[r.digest], r.offence, r.measures, r.term_start, r.term_end) for r in rows),
+    created = bulk.listings_insert(notice.pk, rows)
+    return ListingResult(
+        entries=len(rows), subjects_created=created, subjects_linked=len(rows) - created
     )
-    return ListingResult(entries=len(rows), subjects_created=len(new), subjects_linked=known)

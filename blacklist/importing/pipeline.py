@@ -9,7 +9,7 @@ failure at any row leaves the registry as it was).
 import datetime
 import hashlib
 import logging
-import pickle
+import marshal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist import identity
-from blacklist.bulk import subject_ids
+from blacklist.bulk import subject_lookup
 from blacklist.identity import SubjectKind
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
 from blacklist.importing.rows import JudgedRow, Problem, judge_row
@@ -38,7 +38,7 @@ from blacklist.listing import (
     subject_hmac,
     term_of,
 )
-from blacklist.models import Entry, ImportRun, ImportStatus, Notice, NoticeStatus
+from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus
 
 log = logging.getLogger(__name__)
 CHUNK = 5000
@@ -182,7 +182,8 @@ def _write_spooled(run: ImportRun, *, notice: Notice, progress: ProgressCallback
             done += result.entries
             progress(done, run.valid)
     except IntegrityError:
-        # Someone listed one of these subjects on this notice since validation.
+        # Someone listed one of these subjects on this notice since validation: the whole
+        # transaction is rolled back by the caller.
         raise ImportRefused(
             "changed", _("The notice changed since validation; nothing was written.")
         ) from None
@@ -234,7 +235,7 @@ def _judge(run: ImportRun, *, progress: ProgressCallback) -> Tally:
                 judged, notice=notice, tally=tally, seen=seen, start_default=start_default
             )
             if not tally.invalid:
-                pickle.dump(prepared, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                marshal.dump([tuple(row) for row in prepared], spool)
             progress(tally.rows, max(sheet.rows_estimate or 0, tally.rows))
     if tally.rows == 0:
         raise ImportRefused("no_rows", _("The file has a header but no rows."))
@@ -246,15 +247,16 @@ def spool_path(run: ImportRun) -> Path:
     """The validated rows of a run: HMACs, sealed and masked IDs; never a plain ID number."""
     folder = Path(settings.MEDIA_ROOT) / "imports" / "spool"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"run-{run.pk}.pickle"
+    return folder / f"run-{run.pk}.spool"
 
 
-def _spooled(run: ImportRun) -> Iterator[list[PreparedListing]]:
+def _spooled(run: ImportRun) -> Iterator[list[tuple[object, ...]]]:
+    # marshal: plain tuples of strings, the fastest format Python reads back; the file is our
+    # own, written by import_validate, never an upload.
     with spool_path(run).open("rb") as spool:
         while True:
             try:
-                # Our own file, written by import_validate from judged rows.
-                yield pickle.load(spool)  # noqa: S301
+                yield marshal.load(spool)  # noqa: S302
             except EOFError:
                 return
 
@@ -281,12 +283,7 @@ def _judge_chunk(
     digests = {
         row.number: subject_hmac(row.listing.identity.number) for row in judged if row.listing
     }
-    known = subject_ids(list(digests.values()))
-    on_notice = set(
-        Entry.objects.filter(notice=notice, subject_id__in=known.values()).values_list(
-            "subject_id", flat=True
-        )
-    )
+    known = subject_lookup(list(digests.values()), notice_id=notice.pk)  # digest -> on notice
     prepared: list[PreparedListing] = []
     for row in judged:
         tally.rows += 1
@@ -301,7 +298,7 @@ def _judge_chunk(
                 problem("id_number", "duplicate_in_file", message % {"row": seen[short]})
             else:
                 seen[short] = row.number
-            if known.get(digest) in on_notice:
+            if known.get(digest):
                 message = _("This person or organisation is already listed by this notice.")
                 problem("id_number", "already_listed", message)
             start, end = term_of(listing, notice=notice, default_start=start_default)
@@ -346,8 +343,8 @@ def _as_published(number: int, ready: PreparedListing, *, notice: Notice) -> dic
         "region": ready.region_name,
         "offence": ready.offence,
         "measures": ready.measures,
-        "term_start": ready.term_start.isoformat(),
-        "term_end": ready.term_end.isoformat(),
+        "term_start": ready.term_start,
+        "term_end": ready.term_end,
     }
 
 
