@@ -198,7 +198,10 @@ CACHES = {
 IMPORT_MAX_BYTES = int(os.getenv("IMPORT_MAX_BYTES", str(200 * 2**20)))
 IMPORT_MAX_UNPACKED_BYTES = int(os.getenv("IMPORT_MAX_UNPACKED_BYTES", str(2 * 2**30)))
 IMPORT_MAX_ZIP_RATIO = 100  # real spreadsheets pack 5-20 times; bombs pack thousands of times
-IMPORT_INLINE_MAX_BYTES = int(os.getenv("IMPORT_INLINE_MAX_BYTES", str(2 * 2**20)))
+# Files up to these sizes are validated and committed within the request; larger ones by
+# a Celery worker while the admin shows a progress bar.
+IMPORT_INLINE_MAX_BYTES = int(os.getenv("IMPORT_INLINE_MAX_BYTES", str(1 * 2**20)))
+IMPORT_INLINE_MAX_ROWS = int(os.getenv("IMPORT_INLINE_MAX_ROWS", "10000"))
 IMPORT_MAX_STORED_ERRORS = 10_000
 
 # Celery. The default broker is kombu's filesystem transport under var/, so a

@@ -1,9 +1,44 @@
+import os
+
 import pytest
+from celery.contrib.testing.worker import start_worker
+from django.db import connection
 
 from blacklist.models import Subject
+from portal.celery import app
 
 
 @pytest.fixture
 def full_id_numbers(db) -> list[str]:
     """Every plain ID number in the database: none may appear on a page."""
     return [subject.id_number() for subject in Subject.objects.all()]
+
+
+def broker_reachable() -> bool:
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture
+def worker(tmp_path):
+    if app.conf.broker_url.startswith("filesystem://"):
+        # Keep test messages away from a development worker sharing var/.
+        folder = tmp_path / "broker"
+        folder.mkdir()
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "store_processed": False,
+        }
+    if not broker_reachable():
+        message = f"broker {app.conf.broker_url} is not reachable"
+        if os.getenv("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
+        yield running
+    connection.close()

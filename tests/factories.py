@@ -2,6 +2,8 @@
 
 import datetime
 import itertools
+import time
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
@@ -79,3 +81,12 @@ def assert_no_full_ids(text: str, numbers: list[str]) -> None:
     assert numbers, "no ID numbers to look for"
     leaked = [number for number in numbers if number in text]
     assert not leaked, f"{len(leaked)} full ID numbers in the output"
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False

@@ -137,19 +137,23 @@ def import_validate(*, run: ImportRun, progress: ProgressCallback | None = None)
 
 def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -> ImportRun:
     """Write a validated file to its notice, all rows or none."""
-    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.VALIDATED, invalid=0).update(
-        status=ImportStatus.COMMITTING
-    )
+    # COMMITTING is claimable again: a worker that died mid-commit rolled its writes back.
+    claimed = ImportRun.objects.filter(
+        pk=run.pk, status__in=[ImportStatus.VALIDATED, ImportStatus.COMMITTING], invalid=0
+    ).update(status=ImportStatus.COMMITTING)
     run.refresh_from_db()
     if not claimed:
-        if run.status in (ImportStatus.COMMITTED, ImportStatus.COMMITTING):
-            return run  # a repeated request or task: the first one does the work
+        if run.status == ImportStatus.COMMITTED:
+            return run  # a repeated request or task
         raise ValidationError(_("Only a validated file without errors can be committed."))
     started = time.monotonic()
     try:
         with transaction.atomic():
             # Locking the notice serialises commits to it: the same file cannot land twice.
             notice = Notice.objects.select_for_update().get(pk=run.notice_id)
+            if ImportRun.objects.get(pk=run.pk).status == ImportStatus.COMMITTED:
+                run.refresh_from_db()
+                return run  # a concurrent attempt finished while this one waited for the lock
             if notice.status != NoticeStatus.DRAFT:
                 raise ImportRefused("notice_not_draft", _("Only a draft notice accepts imports."))
             _refuse_if_already_imported(run)

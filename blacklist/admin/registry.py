@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from blacklist import publication, selectors
@@ -78,6 +80,7 @@ class NoticeAdmin(admin.ModelAdmin):
         "entry_count",
         "prepared_by",
         "approved_by",
+        "import_link",
     ]
     list_filter = ["status", "programme", "authority"]
     search_fields = ["title", "document_number"]
@@ -106,6 +109,13 @@ class NoticeAdmin(admin.ModelAdmin):
     @admin.display(description=_("entries"), ordering="entries_total")
     def entry_count(self, notice: Notice) -> int:
         return notice.entries_total  # type: ignore[attr-defined]
+
+    @admin.display(description=_("import"))
+    def import_link(self, notice: Notice) -> str:
+        if notice.status != NoticeStatus.DRAFT:
+            return ""
+        url = reverse("admin:blacklist_importrun_add") + f"?notice={notice.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Import a list"))
 
     def save_model(self, request: HttpRequest, obj: Notice, form: object, change: bool) -> None:
         if not change:

@@ -1,0 +1,182 @@
+"""Importing a list: upload → validation → preview → confirmation → commit."""
+
+import csv
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from blacklist import tasks
+from blacklist.importing.pipeline import import_progress, import_start
+from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus
+
+ERRORS_SHOWN = 200
+CSV_UNSAFE = ("=", "+", "-", "@", "\t", "\r")
+
+
+class UploadForm(forms.Form):
+    notice = forms.ModelChoiceField(
+        queryset=Notice.objects.filter(status=NoticeStatus.DRAFT),
+        label=gettext_lazy("Draft notice"),
+        help_text=gettext_lazy("Only draft notices accept imports."),
+    )
+    file = forms.FileField(
+        label=gettext_lazy("List file"),
+        help_text=gettext_lazy("CSV (UTF-8 or GB18030) or Excel .xlsx; the first sheet is read."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "notice",
+        "status",
+        "rows",
+        "valid",
+        "invalid",
+        "uploaded_by",
+        "created_at",
+    ]
+    list_filter = ["status", "file_format"]
+    search_fields = ["original_name", "sha256", "notice__title"]
+    list_select_related = ["notice", "uploaded_by"]
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/commit/", wrap(self.commit_view), name="blacklist_importrun_commit"),
+            path("<int:pk>/errors.csv", wrap(self.errors_view), name="blacklist_importrun_errors"),
+            path(
+                "<int:pk>/progress/", wrap(self.progress_view), name="blacklist_importrun_progress"
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        return self.upload_view(request)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        return self.preview_view(request, object_id)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # runs change only through the pipeline
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None, initial=request.GET.dict())
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                run = import_start(
+                    notice=form.cleaned_data["notice"],
+                    upload=upload,
+                    name=upload.name,
+                    by=cast(AbstractBaseUser, request.user),
+                )
+            except ValidationError as error:
+                form.add_error("notice", error)
+            else:
+                if run.status == ImportStatus.UPLOADED:
+                    tasks.start_validation(run)
+                return HttpResponseRedirect(
+                    reverse("admin:blacklist_importrun_change", args=[run.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("Import a list"),
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/blacklist/importrun/upload.html", context)
+
+    def preview_view(self, request: HttpRequest, pk: int | str) -> HttpResponse:
+        run = self._run(request, pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "run": run,
+            "opts": self.opts,
+            "title": _("Import of %(name)s") % {"name": run.original_name},
+            "errors_shown": run.errors[:ERRORS_SHOWN],
+            "warnings_shown": run.warnings[:ERRORS_SHOWN],
+            "in_progress": run.status
+            in (ImportStatus.UPLOADED, ImportStatus.VALIDATING, ImportStatus.COMMITTING),
+            "progress": import_progress(run=run),
+        }
+        return TemplateResponse(request, "admin/blacklist/importrun/preview.html", context)
+
+    def commit_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return require_POST(self._commit)(request, pk)
+
+    def _commit(self, request: HttpRequest, pk: int) -> HttpResponse:
+        run = self._run(request, pk)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            tasks.start_commit(run)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:blacklist_importrun_change", args=[run.pk]))
+
+    def errors_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        run = self._run(request, pk)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
+        writer = csv.writer(response)
+        writer.writerow([_("row"), _("sequence"), _("column"), _("code"), _("message"), _("value")])
+        for problem in run.errors:
+            cells = [
+                problem.get(key, "") for key in ("row", "seq", "column", "code", "message", "value")
+            ]
+            writer.writerow([_csv_safe(cell) for cell in cells])
+        return response
+
+    def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
+        progress = import_progress(run=self._run(request, pk))
+        return JsonResponse({**progress, "label": progress_label(progress)})
+
+    def _run(self, request: HttpRequest, pk: int | str) -> ImportRun:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = self.get_object(request, str(pk))
+        if run is None:
+            raise Http404
+        return run
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportRun]:
+        return super().get_queryset(request).select_related("notice__programme", "uploaded_by")
+
+
+def progress_label(progress: dict[str, Any]) -> str:
+    parts = [
+        _("%(done)s of %(total)s rows")
+        % {"done": progress.get("done", 0), "total": progress.get("total") or "?"}
+    ]
+    if progress.get("rate"):
+        parts.append(_("%(rate)s rows per second") % {"rate": progress["rate"]})
+    if progress.get("seconds_left") is not None:
+        parts.append(_("about %(seconds)s s left") % {"seconds": progress["seconds_left"]})
+    return " · ".join(parts)
+
+
+def _csv_safe(cell: Any) -> Any:
+    """Spreadsheet programs run cells that start like formulas; make them plain text."""
+    if isinstance(cell, str) and cell.startswith(CSV_UNSAFE):
+        return "'" + cell
+    return cell
