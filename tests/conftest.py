@@ -23,17 +23,22 @@ def broker_reachable() -> bool:
     return True
 
 
-@pytest.fixture
-def worker(tmp_path):
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory) -> str:
+    """The broker the worker tests use; set once, as producers cache their connection."""
     if app.conf.broker_url.startswith("filesystem://"):
         # Keep test messages away from a development worker sharing var/.
-        folder = tmp_path / "broker"
-        folder.mkdir()
+        folder = tmp_path_factory.mktemp("broker")
         app.conf.broker_transport_options = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "store_processed": False,
         }
+    return app.conf.broker_url
+
+
+@pytest.fixture
+def worker(broker):
     if not broker_reachable():
         message = f"broker {app.conf.broker_url} is not reachable"
         if os.getenv("CI"):
