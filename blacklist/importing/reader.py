@@ -6,6 +6,7 @@ only read here, never judged (rows.py does that).
 
 import codecs
 import csv
+import io
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -165,7 +166,7 @@ def _csv_sheet(path: Path, head: bytes) -> Iterator[Sheet]:
     except csv.Error:
         dialect = csv.excel
     with path.open("r", encoding=encoding, errors="strict", newline="") as text:
-        records = _decoding_errors_refused(csv.reader(text, dialect))
+        records = _decoding_errors_refused(csv.reader(text, dialect), text)
         numbered = ((number, list(cells)) for number, cells in enumerate(records, start=1))
         columns, ignored, header_row, headers, rest = _find_header(numbered)
         average = max(len(head) // max(sample.count("\n"), 1), 1)
@@ -181,14 +182,19 @@ def _csv_sheet(path: Path, head: bytes) -> Iterator[Sheet]:
         )
 
 
-def _decoding_errors_refused(records: Iterator[list[str]]) -> Iterator[list[str]]:
+def _decoding_errors_refused(
+    records: Iterator[list[str]], text: io.TextIOWrapper
+) -> Iterator[list[str]]:
     try:
         yield from records
     except UnicodeDecodeError as error:
+        # error.start counts from the start of the chunk being decoded (the bytes just read,
+        # after any left over from the chunk before), not from the start of the file.
+        position = text.buffer.tell() - len(error.object) + error.start
         raise FileRefused(
             "encoding",
             _("The file mixes text encodings (unreadable bytes at position %(position)d).")
-            % {"position": error.start},
+            % {"position": position},
         ) from None
     except csv.Error as error:
         raise FileRefused(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from blacklist import identity
 from blacklist.identity import IdentityError, SubjectKind
@@ -59,7 +60,7 @@ def judge_row(number: int, cells: list[object], columns: dict[str, int]) -> Judg
     if not any(text.values()):
         return None
     judged = JudgedRow(number=number, seq=text.get("seq", ""), listing=None)
-    formulas = [name for name, value in text.items() if value.startswith(FORMULA_PREFIXES)]
+    formulas = [name for name, value in text.items() if _is_formula(raw[name], value)]
     for name in formulas:
         _error(judged, name, "formula", _("Formulas are not accepted; enter the value itself."))
     if formulas:
@@ -87,6 +88,11 @@ def judge_row(number: int, cells: list[object], columns: dict[str, int]) -> Judg
     return judged
 
 
+def _is_formula(raw: object, text: str) -> bool:
+    # openpyxl reads array and data-table formulas as objects, not as "=..." strings
+    return isinstance(raw, ArrayFormula | DataTableFormula) or text.startswith(FORMULA_PREFIXES)
+
+
 def _error(judged: JudgedRow, column: str, code: str, message: str, value: str = "") -> None:
     label = str(FIELD_LABELS[column])
     judged.errors.append(Problem(judged.number, label, code, message, value, judged.seq))
@@ -108,7 +114,9 @@ def _judge_name(judged: JudgedRow, value: str) -> str:
 
 
 def _judge_identity(judged: JudgedRow, raw: object, text: str) -> identity.Identity | None:
-    if isinstance(raw, float):
+    # A spreadsheet number is a double: 16 digits or more have been rounded, however the
+    # file writes them (4.2010619900101101E+17 or 420106199001011000).
+    if isinstance(raw, float) or (isinstance(raw, int) and abs(raw) >= 10**15):
         message = _("The ID number is stored as a number and has lost digits: format it as text.")
         _error(judged, "id_number", "id_as_number", message, "*" * 6)
         return None

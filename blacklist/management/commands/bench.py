@@ -1,0 +1,74 @@
+"""`make bench`: the project's benchmarks, each figure beside a baseline run in the same go."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = (
+        "Import benchmark: validate and commit N fictional rows on a fresh SQLite database, "
+        "side by side with django-import-export's bulk mode on the same rows."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--rows", default="100000,1000000", help="sizes, comma separated")
+        parser.add_argument(
+            "--baseline-rows",
+            type=int,
+            default=100_000,
+            help="largest size the (much slower) baseline is run on",
+        )
+
+    def handle(self, *args: object, rows: str, baseline_rows: int, **options: object) -> None:
+        folder = Path(settings.VAR_DIR) / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        results = []
+        for size in (int(part) for part in rows.split(",")):
+            path = folder / f"rows-{size}.csv"
+            if not path.exists():
+                call_command(
+                    "generate_entries", count=size, output=path, seed=size, stdout=self.stderr
+                )
+            engines = ["portal"] + (["import-export"] if size <= baseline_rows else [])
+            measured = {engine: self._measure(engine, path, folder) for engine in engines}
+            results.append({"rows": size, **measured})
+            self._report(size, measured)
+        (folder / "import.json").write_text(json.dumps(results, indent=2))
+        self.stdout.write(f"figures written to {folder / 'import.json'}")
+
+    def _measure(self, engine: str, path: Path, folder: Path) -> dict[str, float]:
+        database = folder / f"bench-{engine}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        env = os.environ | {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "MEDIA_ROOT": str(folder / "media"),
+        }
+        command = [sys.executable, "manage.py", "bench_import_once", str(path), "--engine", engine]
+        done = subprocess.run(  # noqa: S603 - our own interpreter and command
+            command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def _report(self, size: int, measured: dict[str, dict[str, float]]) -> None:
+        portal = measured["portal"]
+        self.stdout.write(
+            f"\n{size:,} rows, SQLite\n"
+            f"  portal         validate {portal['validate']:7.1f} s  "
+            f"commit {portal['commit']:7.1f} s  total {portal['total']:7.1f} s  "
+            f"{size / portal['total']:9,.0f} rows/s  peak {portal['peak_rss_mb']:6.0f} MB"
+        )
+        baseline = measured.get("import-export")
+        if baseline:
+            self.stdout.write(
+                f"  import-export{' ' * 36}total {baseline['total']:7.1f} s  "
+                f"{size / baseline['total']:9,.0f} rows/s  peak {baseline['peak_rss_mb']:6.0f} MB\n"
+                f"  portal is {baseline['total'] / portal['total']:.1f}× faster"
+            )
