@@ -32,6 +32,7 @@ def broker(tmp_path_factory) -> str:
         app.conf.broker_transport_options = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     return app.conf.broker_url

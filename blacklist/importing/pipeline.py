@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -239,7 +240,7 @@ def _judge(run: ImportRun, *, progress: ProgressCallback) -> Tally:
                 judged, notice=notice, tally=tally, seen=seen, start_default=start_default
             )
             if not tally.invalid:
-                marshal.dump([tuple(row) for row in prepared], spool)
+                _spool_write(spool, prepared)
             progress(tally.rows, max(sheet.rows_estimate or 0, tally.rows))
     if tally.rows == 0:
         raise ImportRefused("no_rows", _("The file has a header but no rows."))
@@ -254,15 +255,19 @@ def spool_path(run: ImportRun) -> Path:
     return folder / f"run-{run.pk}.spool"
 
 
+def _spool_write(spool: BinaryIO, rows: list[PreparedListing]) -> None:
+    # marshal: plain tuples of strings, the fastest format Python reads back. Each chunk is
+    # length-prefixed, because marshal.load on a file reads it in tiny pieces.
+    data = marshal.dumps([tuple(row) for row in rows])
+    spool.write(len(data).to_bytes(8, "big"))
+    spool.write(data)
+
+
 def _spooled(run: ImportRun) -> Iterator[list[tuple[object, ...]]]:
-    # marshal: plain tuples of strings, the fastest format Python reads back; the file is our
-    # own, written by import_validate, never an upload.
+    # The file is our own, written by import_validate, never an upload.
     with spool_path(run).open("rb") as spool:
-        while True:
-            try:
-                yield marshal.load(spool)  # noqa: S302
-            except EOFError:
-                return
+        while size := int.from_bytes(spool.read(8), "big"):
+            yield marshal.loads(spool.read(size))  # noqa: S302
 
 
 def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Iterator[list[tuple[int, list[object]]]]:

@@ -50,6 +50,12 @@ class Command(BaseCommand):
         env = os.environ | {
             "DATABASE_URL": f"sqlite:///{database}",
             "MEDIA_ROOT": str(folder / "media"),
+            # as in production: no query log, the same keys
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "localhost",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
+            "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         }
         command = [sys.executable, "manage.py", "bench_import_once", str(path), "--engine", engine]
         done = subprocess.run(  # noqa: S603 - our own interpreter and command
