@@ -148,7 +148,8 @@ def database_settings() -> dict[str, Any]:
         }
         # A file, not shared-cache memory, so tests with threads and a worker see the
         # same locking (busy timeout, WAL) as a running portal.
-        config["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
+        # (one per process, so two test runs at once do not share it)
+        config["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
     return config
 
 
