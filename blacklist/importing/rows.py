@@ -88,9 +88,12 @@ def judge_row(number: int, cells: list[object], columns: dict[str, int]) -> Judg
     return judged
 
 
+# openpyxl reads array and data-table formulas as objects, not as "=..." strings
+_FORMULA_TYPES = (ArrayFormula, DataTableFormula)
+
+
 def _is_formula(raw: object, text: str) -> bool:
-    # openpyxl reads array and data-table formulas as objects, not as "=..." strings
-    return isinstance(raw, ArrayFormula | DataTableFormula) or text.startswith(FORMULA_PREFIXES)
+    return text.startswith(FORMULA_PREFIXES) or isinstance(raw, _FORMULA_TYPES)
 
 
 def _error(judged: JudgedRow, column: str, code: str, message: str, value: str = "") -> None:
