@@ -62,8 +62,9 @@ def _insert_sqlite(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
         f"VALUES (%s, %s, (SELECT id FROM {_table(Subject)} WHERE id_hmac = %s), "
         f"%s, %s, %s, %s, 'active', '', %s, %s)"
     )
-    with connection.cursor() as wrapper:
+    with connection.cursor() as wrapper, connection.wrap_database_errors:
         # The driver's cursor: the debug wrapper would keep every parameter of every row.
+        # (wrap_database_errors still turns its errors into Django's.)
         cursor = wrapper.cursor
         cursor.executemany(subject_sql, [(*row[:9], now, now) for row in rows])
         created = cursor.rowcount

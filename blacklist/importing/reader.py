@@ -6,12 +6,12 @@ only read here, never judged (rows.py does that).
 
 import codecs
 import csv
-import io
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import openpyxl
 from django.conf import settings
@@ -161,13 +161,18 @@ def _csv_sheet(path: Path, head: bytes) -> Iterator[Sheet]:
     sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
     if _looks_binary(sample):
         raise FileRefused("binary", _("The file is not a text file (it contains binary data)."))
+    # Only the delimiter is sniffed: the sniffer's guesses of quoting (doublequote, quotechar)
+    # are unreliable, and every spreadsheet writes quotes as Excel does.
     try:
-        dialect: type[csv.Dialect] = csv.Sniffer().sniff(sample[:8192], delimiters=",\t;")
+        delimiter = csv.Sniffer().sniff(sample[:8192], delimiters=",\t;").delimiter
     except csv.Error:
-        dialect = csv.excel
+        delimiter = ","
     with path.open("r", encoding=encoding, errors="strict", newline="") as text:
-        records = _decoding_errors_refused(csv.reader(text, dialect), text)
-        numbered = ((number, list(cells)) for number, cells in enumerate(records, start=1))
+        reader = csv.reader(text, csv.excel, delimiter=delimiter)
+        records = _decoding_errors_refused(reader, text)
+        numbered: Iterator[tuple[int, list[object]]] = (
+            (number, list(cells)) for number, cells in enumerate(records, start=1)
+        )
         columns, ignored, header_row, headers, rest = _find_header(numbered)
         average = max(len(head) // max(sample.count("\n"), 1), 1)
         yield Sheet(
@@ -182,9 +187,7 @@ def _csv_sheet(path: Path, head: bytes) -> Iterator[Sheet]:
         )
 
 
-def _decoding_errors_refused(
-    records: Iterator[list[str]], text: io.TextIOWrapper
-) -> Iterator[list[str]]:
+def _decoding_errors_refused(records: Iterator[list[str]], text: TextIO) -> Iterator[list[str]]:
     try:
         yield from records
     except UnicodeDecodeError as error:

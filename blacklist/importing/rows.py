@@ -16,7 +16,13 @@ from blacklist.listing import ListingRow
 MAX_NAME = 200
 MAX_OFFENCE = 500
 MAX_MEASURES = 2000
-GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
+GENDERS = {
+    "男": "M", "女": "F", "男性": "M", "女性": "F", "m": "M", "f": "F", "male": "M", "female": "F",
+}  # fmt: skip
+# What Excel writes into a cell whose formula failed; never a real value.
+EXCEL_ERRORS = frozenset(
+    ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+)
 # 2020-11-01, 2020/11/01, 2020.11.01, 2020年11月1日; a midnight time as Excel writes it is allowed
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?$"
@@ -60,7 +66,11 @@ def judge_row(number: int, cells: list[object], columns: dict[str, int]) -> Judg
     if not any(text.values()):
         return None
     judged = JudgedRow(number=number, seq=text.get("seq", ""), listing=None)
-    formulas = [name for name, value in text.items() if _is_formula(raw[name], value)]
+    formulas = [
+        name
+        for name, value in text.items()
+        if _is_formula(raw[name], value) or value in EXCEL_ERRORS
+    ]
     for name in formulas:
         _error(judged, name, "formula", _("Formulas are not accepted; enter the value itself."))
     if formulas:
