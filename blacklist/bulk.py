@@ -9,8 +9,10 @@ import secrets
 from collections.abc import Sequence
 
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
+from blacklist import search
 from blacklist.models import Entry, Subject
 
 # Column order of a prepared listing (listing.PreparedListing) as written here.
@@ -44,9 +46,17 @@ def listings_insert(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
     """
     if not rows:
         return 0
+    newest = Subject.objects.aggregate(newest=Max("id"))["newest"] or 0
     if connection.vendor == "postgresql":
-        return _insert_postgresql(notice_id, rows)
-    return _insert_sqlite(notice_id, rows)
+        created = _insert_postgresql(notice_id, rows)
+    else:
+        created = _insert_sqlite(notice_id, rows)
+    if created:
+        # Ids only grow, so the subjects created just now are those above the newest before.
+        search.index_subjects(
+            Subject.objects.filter(id__gt=newest).values_list("id", "name_key").iterator()
+        )
+    return created
 
 
 def _insert_sqlite(notice_id: int, rows: Sequence[Sequence[object]]) -> int:

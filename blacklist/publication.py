@@ -116,3 +116,23 @@ def entries_expire_due(*, today: datetime.date | None = None, batch_size: int = 
             changes_record(entry_ids=announced, kind=ChangeKind.EXPIRED)
         expired += len(ids)
         log.info("expired %d entries whose term ended before %s", len(ids), today)
+
+
+def entry_revoke(*, entry: Entry, reason: str, by: AbstractBaseUser | None = None) -> Entry:
+    """Take an active entry off the list for good: an upheld objection or an official's ruling."""
+    if not reason.strip():
+        raise ValidationError(_("A revocation needs a reason."))
+    with transaction.atomic():
+        now = timezone.now()
+        changed = Entry.objects.filter(pk=entry.pk, status=EntryStatus.ACTIVE).update(
+            status=EntryStatus.REVOKED, status_reason=reason, status_changed_at=now, updated_at=now
+        )
+        if (
+            changed
+            and Notice.objects.filter(pk=entry.notice_id, status=NoticeStatus.PUBLISHED).exists()
+        ):
+            changes_record(entry_ids=[entry.pk], kind=ChangeKind.REVOKED, reason=reason)
+        if changed:
+            log.info("entry %s revoked", entry.pk)
+    entry.refresh_from_db()
+    return entry

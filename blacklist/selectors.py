@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from blacklist import identity
-from blacklist.models import Entry, EntryStatus, Notice, Subject
+from blacklist.models import Entry, EntryStatus, Notice, Programme, Subject
 
 
 def subjects_matching(
@@ -44,3 +44,7 @@ def entries_public_for_notice(*, notice: Notice) -> QuerySet[Entry]:
         .select_related("subject", "notice__programme")
         .order_by("id")
     )
+
+
+def programmes_public() -> QuerySet[Programme]:
+    return Programme.objects.filter(public=True).order_by("name")

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    "csp",
     "blacklist",
 ]
 
@@ -104,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -205,6 +208,14 @@ IMPORT_INLINE_MAX_BYTES = int(os.getenv("IMPORT_INLINE_MAX_BYTES", str(1 * 2**20
 IMPORT_INLINE_MAX_ROWS = int(os.getenv("IMPORT_INLINE_MAX_ROWS", "10000"))
 IMPORT_MAX_STORED_ERRORS = 10_000
 
+# The public site: per-IP limits (django-ratelimit, on the shared cache) and objections.
+SEARCH_RATE = os.getenv("SEARCH_RATE", "30/m")
+OBJECTION_RATE = os.getenv("OBJECTION_RATE", "5/h")
+RATELIMIT_VIEW = "blacklist.web.views.rate_limited"
+# Behind a proxy, the client's address comes from X-Forwarded-For; set to that header's key.
+RATELIMIT_IP_META_KEY = os.getenv("RATELIMIT_IP_META_KEY") or None
+OBJECTION_MAX_ATTACHMENT_BYTES = 5 * 2**20
+
 # Celery. The default broker is kombu's filesystem transport under var/, so a
 # development machine needs no server; production sets CELERY_BROKER_URL.
 CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "").strip() or "filesystem://"
@@ -246,5 +257,19 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.getenv("SECURE_HSTS_SECONDS", "0"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# No inline scripts or styles anywhere on the public site; the admin keeps Django's own.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

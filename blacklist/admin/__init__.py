@@ -1,5 +1,5 @@
 """Officials' admin. Full ID numbers never appear here: only the masked form."""
 
-from blacklist.admin import imports, registry
+from blacklist.admin import imports, objections, registry
 
-__all__ = ["imports", "registry"]
+__all__ = ["imports", "objections", "registry"]

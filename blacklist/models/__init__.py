@@ -1,5 +1,6 @@
 from .changes import ChangeCounter, ChangeEvent, ChangeKind
 from .imports import ImportRun, ImportStatus
+from .objections import Objection, ObjectionStatus
 from .registry import (
     Authority,
     Entry,
@@ -25,6 +26,8 @@ __all__ = [
     "Notice",
     "NoticeQuerySet",
     "NoticeStatus",
+    "Objection",
+    "ObjectionStatus",
     "Programme",
     "Subject",
 ]

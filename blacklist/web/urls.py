@@ -4,7 +4,14 @@ from blacklist.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("notices/", views.notice_list, name="notice-list"),
     path("notices/<int:pk>/", views.notice_detail, name="notice-detail"),
+    path("entries/<str:public_id>/", views.entry_detail, name="entry-detail"),
+    path("entries/<str:public_id>/object/", views.objection_create, name="objection-create"),
+    path("objections/", views.objection_lookup, name="objection-lookup"),
+    path("objections/<str:reference>/", views.objection_status, name="objection-status"),
+    path("stats/", views.stats_page, name="stats"),
+    path("exports/", views.exports_page, name="exports"),
     path("healthz", views.healthz, name="healthz"),
 ]

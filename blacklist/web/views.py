@@ -1,20 +1,62 @@
-"""Public pages. Views parse the request, call one selector and render."""
+"""Public pages. Views parse the request, call one selector or service and render."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
 
-from blacklist import selectors
+from blacklist import identity, objections, selectors, stats
+from blacklist.models import Objection
+from blacklist.search import QueryRefused, entries_public_search, entry_public
+from blacklist.web.charts import bar_chart
+from blacklist.web.forms import ObjectionForm, SearchForm
 
 PAGE_SIZE = 50
+RESULTS_PAGE_SIZE = 20
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     notices = selectors.notices_with_entry_counts(selectors.notices_public())[:10]
-    return render(request, "blacklist/home.html", {"notices": notices})
+    programmes = selectors.programmes_public()
+    return render(
+        request,
+        "blacklist/home.html",
+        {"notices": notices, "form": SearchForm(), "programmes": programmes},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=lambda group, request: settings.SEARCH_RATE, block=True)
+def search(request: HttpRequest) -> HttpResponse:
+    """GET ?q= for names (shareable pages); the home form POSTs, so that an ID number
+    typed there never travels in a URL, a browser history or an access log."""
+    data = request.POST if request.method == "POST" else request.GET
+    form = SearchForm(data)
+    if not form.is_valid():
+        return render(request, "blacklist/search.html", {"form": form}, status=400 if data else 200)
+    try:
+        outcome = entries_public_search(request=form.search_request())
+    except QueryRefused as refused:
+        form.add_error("q", refused.message)
+        return render(request, "blacklist/search.html", {"form": form}, status=400)
+    if outcome.by == "name" and request.method == "POST":
+        query = {k: v for k, v in form.cleaned_data.items() if v and k != "programme"}
+        if form.cleaned_data.get("programme"):
+            query["programme"] = form.cleaned_data["programme"].code
+        return HttpResponseRedirect(f"{reverse('search')}?{urlencode(query)}", status=303)
+    page = Paginator(outcome.entries, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    searched = identity.mask_id(outcome.searched) if outcome.by == "id_number" else outcome.searched
+    if outcome.by == "id_number":
+        form = SearchForm()  # never echo a full ID number back into the page
+    context = {"form": form, "page": page, "by": outcome.by, "searched": searched}
+    return render(request, "blacklist/search.html", context)
 
 
 @require_GET
@@ -26,12 +68,94 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(
-        selectors.notices_with_entry_counts(selectors.notices_public()), pk=pk
-    )
+    notices = selectors.notices_with_entry_counts(selectors.notices_public())
+    notice = notices.filter(pk=pk).first()
+    if notice is None:
+        raise Http404
     entries = selectors.entries_public_for_notice(notice=notice)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "blacklist/notice_detail.html", {"notice": notice, "page": page})
+
+
+@require_GET
+def entry_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    entry = entry_public(public_id=public_id)
+    if entry is None:
+        raise Http404
+    response = render(
+        request, "blacklist/entry_detail.html", {"entry": entry, "form": ObjectionForm()}
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=lambda group, request: settings.OBJECTION_RATE, method="POST", block=True)
+def objection_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    entry = entry_public(public_id=public_id)
+    if entry is None:
+        raise Http404
+    form = ObjectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        objection = objections.objection_file(entry=entry, **form.cleaned_data)
+        return HttpResponseRedirect(
+            reverse("objection-status", args=[objection.reference]), status=303
+        )
+    response = render(
+        request,
+        "blacklist/objection_form.html",
+        {"entry": entry, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_GET
+def objection_lookup(request: HttpRequest) -> HttpResponse:
+    reference = request.GET.get("reference", "").strip().upper()
+    if reference:
+        return HttpResponseRedirect(reverse("objection-status", args=[reference]))
+    return render(request, "blacklist/objection_lookup.html")
+
+
+@never_cache
+@require_GET
+def objection_status(request: HttpRequest, reference: str) -> HttpResponse:
+    objection = (
+        Objection.objects.select_related("entry__subject", "entry__notice__programme")
+        .filter(reference=reference.upper())
+        .first()
+    )
+    if objection is None:
+        return render(
+            request, "blacklist/objection_lookup.html", {"not_found": reference}, status=404
+        )
+    response = render(request, "blacklist/objection_status.html", {"objection": objection})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_GET
+def stats_page(request: HttpRequest) -> HttpResponse:
+    by_programme = stats.listed_by_programme()
+    months = stats.listings_and_expiries_by_month()
+    context = {
+        "by_programme": by_programme,
+        "programme_chart": bar_chart([(name, [count]) for name, count in by_programme]),
+        "months": months,
+        "month_chart": bar_chart(
+            [(m.month.strftime("%Y-%m"), [m.listed, m.expired]) for m in months]
+        ),
+    }
+    return render(request, "blacklist/stats.html", context)
+
+
+@require_GET
+def exports_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "blacklist/exports.html", {"snapshots": []})
 
 
 @require_GET
@@ -39,3 +163,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

@@ -1,0 +1,210 @@
+"""The public search: the gram index over folded names, and the one public-search selector.
+
+Chinese names are two or three characters, so the index holds single characters and
+character pairs (trigram indexes miss one- and two-character queries): on SQLite a
+contentless FTS5 table fed the space-separated grams, on PostgreSQL a text[] of grams with
+a GIN index. Both live in the table `blacklist_name_index`, keyed by subject id, and are
+written by the code that writes subjects (bulk.py) or rebuilt by `rebuild_search_index`.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Case, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
+
+from blacklist import identity
+from blacklist.models import Entry, Subject
+
+INDEX_TABLE = "blacklist_name_index"
+MIN_QUERY_CHARACTERS = 2
+MAX_QUERY_CHARACTERS = 50
+
+
+def gram_text(name_key: str) -> str:
+    """Single characters and pairs of a folded name, space separated, each once."""
+    chars = [c for c in name_key if c.isalnum()]
+    grams = dict.fromkeys(chars)
+    grams.update(dict.fromkeys(a + b for a, b in pairwise(chars)))
+    return " ".join(grams)
+
+
+def query_grams(folded_query: str) -> list[str]:
+    """The pairs a name must contain to contain the query (verified afterwards)."""
+    chars = [c for c in folded_query if c.isalnum()]
+    return list(dict.fromkeys(a + b for a, b in pairwise(chars)))
+
+
+def create_index_sql() -> list[str]:
+    if connection.vendor == "postgresql":
+        return [
+            f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
+            "subject_id bigint PRIMARY KEY REFERENCES blacklist_subject (id) "
+            "DEFERRABLE INITIALLY DEFERRED, grams text[] NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_grams ON {INDEX_TABLE} USING gin (grams)",
+        ]
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {INDEX_TABLE} "
+        "USING fts5(grams, content='', tokenize='unicode61', detail='none')"
+    ]
+
+
+def drop_index_sql() -> list[str]:
+    return [f"DROP TABLE IF EXISTS {INDEX_TABLE}"]
+
+
+def index_subjects(rows: Iterable[tuple[int, str]]) -> None:
+    """Add (subject id, name_key) pairs to the index; for subjects not yet in it."""
+    pairs = [(subject_id, gram_text(name_key)) for subject_id, name_key in rows]
+    if not pairs:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {INDEX_TABLE} (subject_id, grams) "  # noqa: S608
+                "VALUES (%s, string_to_array(%s, ' ')) ON CONFLICT (subject_id) DO NOTHING",
+                pairs,
+            )
+        else:
+            cursor.executemany(f"INSERT INTO {INDEX_TABLE} (rowid, grams) VALUES (%s, %s)", pairs)  # noqa: S608
+
+
+def rebuild_index(*, batch_size: int = 20_000) -> int:
+    """Rebuild the whole index from the subjects (SQLite rebuilds can drop what triggers did)."""
+
+    with connection.cursor() as cursor:
+        for sql in drop_index_sql() + create_index_sql():
+            cursor.execute(sql)
+    done = 0
+    last = 0
+    while True:
+        batch = list(
+            Subject.objects.filter(id__gt=last)
+            .order_by("id")
+            .values_list("id", "name_key")[:batch_size]
+        )
+        if not batch:
+            return done
+        index_subjects(batch)
+        done += len(batch)
+        last = batch[-1][0]
+
+
+def subjects_matching_name(folded_query: str) -> RawSQL:
+    """Subject ids whose names contain every pair of the query, for `subject_id__in`."""
+    grams = query_grams(folded_query)
+    if connection.vendor == "postgresql":
+        sql = f"SELECT subject_id FROM {INDEX_TABLE} WHERE grams @> %s::text[]"  # noqa: S608
+        return RawSQL(sql, [grams])  # noqa: S611 - the query is a bound parameter
+    match = " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+    sql = f"SELECT rowid FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH %s"  # noqa: S608
+    return RawSQL(sql, [match])  # noqa: S611 - the query is a bound parameter
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    rows: int
+
+
+def index_size() -> IndexStats:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {INDEX_TABLE}")  # noqa: S608
+        return IndexStats(rows=cursor.fetchone()[0])
+
+
+# --- the public search ----------------------------------------------------------------------
+
+
+class QueryRefused(Exception):
+    """A query the search does not run, with the reason in the user's language."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    last4: str = ""
+    region: str = ""
+    programme: str = ""
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    by: str  # "id_number" or "name"
+    searched: str  # what was looked for: the normalised ID number, or the text typed
+    entries: QuerySet[Entry]
+
+
+def entries_public_search(*, request: SearchRequest) -> SearchOutcome:
+    """Currently public entries for a full ID number (exact) or a name (folded).
+
+    Exact full-name matches come first, then names containing the query.
+    """
+    text = request.text.strip()
+    entries = Entry.objects.currently_public().select_related(
+        "subject", "notice__programme", "notice__authority"
+    )
+    number = identity.normalize_id(text)
+    if _looks_like_id_number(number):
+        try:
+            ident = identity.parse_identity(number)
+        except identity.IdentityError:
+            raise QueryRefused(
+                "id_invalid",
+                _("This is not a valid ID number: please check every digit, or search by name."),
+            ) from None
+        digest = identity.lookup_hmac(ident.number, key=settings.ID_LOOKUP_KEY)
+        found = _filtered(entries.filter(subject__id_hmac=digest), request)
+        return SearchOutcome("id_number", ident.number, found.order_by("-term_start", "id"))
+    folded = identity.fold_name(text)
+    if len(text) > MAX_QUERY_CHARACTERS:
+        raise QueryRefused(
+            "too_long",
+            _("Please enter at most %(max)d characters.") % {"max": MAX_QUERY_CHARACTERS},
+        )
+    if sum(c.isalnum() for c in folded) < MIN_QUERY_CHARACTERS:
+        raise QueryRefused(
+            "too_short",
+            _(
+                "Please enter at least two characters of a name, or a full 18-character ID "
+                "number: a single character would list too many people."
+            ),
+        )
+    found = entries.filter(
+        subject_id__in=subjects_matching_name(folded), subject__name_key__contains=folded
+    )
+    exact_first = Case(When(subject__name_key=folded, then=Value(0)), default=Value(1))
+    found = _filtered(found, request).order_by(exact_first, "subject__name_key", "id")
+    return SearchOutcome("name", text, found)
+
+
+def _looks_like_id_number(number: str) -> bool:
+    """An attempt at an ID number or credit code, rather than a name."""
+    digits = sum(c.isdigit() for c in number)
+    return number.isascii() and number.isalnum() and len(number) >= 15 and digits >= 8
+
+
+def _filtered(entries: QuerySet[Entry], request: SearchRequest) -> QuerySet[Entry]:
+    if request.last4:
+        entries = entries.filter(subject__id_masked__endswith=identity.normalize_id(request.last4))
+    if request.region:
+        entries = entries.filter(subject__region_name__contains=request.region.strip())
+    if request.programme:
+        entries = entries.filter(notice__programme__code=request.programme)
+    return entries
+
+
+def entry_public(*, public_id: str) -> Entry | None:
+    return (
+        Entry.objects.currently_public()
+        .select_related("subject", "notice__programme", "notice__authority")
+        .filter(public_id=public_id)
+        .first()
+    )
