@@ -5,8 +5,8 @@ would need the subjects' ids back in Python; here the database resolves them its
 (one unique-index probe per row), so an import of a million rows stays in the database.
 """
 
-import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import connection
 from django.db.models import Max
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from blacklist import search
 from blacklist.models import Entry, Subject
+from blacklist.models.registry import new_public_ids
 
 # Column order of a prepared listing (listing.PreparedListing) as written here.
 SUBJECT_COLUMNS = (
@@ -80,7 +81,10 @@ def _insert_sqlite(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
         created = cursor.rowcount
         cursor.executemany(
             entry_sql,
-            [(secrets.token_urlsafe(12), notice_id, row[3], *row[9:13], now, now) for row in rows],
+            [
+                (public_id, notice_id, row[3], *row[9:13], now, now)
+                for public_id, row in zip(new_public_ids(len(rows)), rows, strict=True)
+            ],
         )
     return created
 
@@ -100,8 +104,8 @@ def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
         )
         cursor.execute(f"TRUNCATE {staging}")
         with cursor.cursor.copy(f"COPY {staging} ({_columns(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row((*row[:13], secrets.token_urlsafe(12)))
+            for public_id, row in zip(new_public_ids(len(rows)), rows, strict=True):
+                copy.write_row((*row[:13], public_id))
         cursor.execute(
             f"INSERT INTO {_table(Subject)} ({subject_columns}, created_at, updated_at) "  # noqa: S608
             f"SELECT {subject_columns}, %s, %s FROM {staging} "
@@ -133,3 +137,21 @@ def subject_lookup(digests: Sequence[str], *, notice_id: int) -> dict[str, bool]
             )
             found.update((digest, bool(listed)) for digest, listed in cursor.fetchall())
     return found
+
+
+@contextmanager
+def write_cache(megabytes: int = 192) -> Iterator[None]:
+    """A larger SQLite page cache for one large write: the unique indexes of subjects and
+    entries take random inserts, which otherwise go to disk once they outgrow the cache."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")

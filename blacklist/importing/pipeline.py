@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist import identity
-from blacklist.bulk import subject_lookup
+from blacklist.bulk import subject_lookup, write_cache
 from blacklist.identity import SubjectKind
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
 from blacklist.importing.rows import JudgedRow, Problem, judge_row
@@ -181,11 +181,12 @@ def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -
 def _write_spooled(run: ImportRun, *, notice: Notice, progress: ProgressCallback) -> ListingResult:
     created = linked = done = 0
     try:
-        for chunk in _spooled(run):
-            result = listings_write(notice=notice, rows=chunk)
-            created, linked = created + result.subjects_created, linked + result.subjects_linked
-            done += result.entries
-            progress(done, run.valid)
+        with write_cache():
+            for chunk in _spooled(run):
+                result = listings_write(notice=notice, rows=chunk)
+                created, linked = created + result.subjects_created, linked + result.subjects_linked
+                done += result.entries
+                progress(done, run.valid)
     except IntegrityError:
         # Someone listed one of these subjects on this notice since validation: the whole
         # transaction is rolled back by the caller.
