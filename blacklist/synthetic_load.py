@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from blacklist import identity, publication
+from blacklist import bulk, identity, publication
 from blacklist.listing import ListingRow, listings_add
 from blacklist.models import Authority, Notice, Programme
 from blacklist.synthetic import fictional_people
@@ -54,4 +54,5 @@ def synthetic_notice_create(
                 progress(done, count)
         publication.notice_approve(notice=notice, by=approver)
         publication.notice_publish(notice=notice)
+    bulk.refresh_statistics()
     return notice

@@ -140,7 +140,6 @@ def database_settings() -> dict[str, Any]:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers (web) and the writer (worker) work at once; IMMEDIATE avoids
         # "database is locked" upgrades inside write transactions.
-        config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             # a 64 MB page cache keeps the indexes of a large import in memory
             "init_command": (

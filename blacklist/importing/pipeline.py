@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist import identity
-from blacklist.bulk import subject_lookup, write_cache
+from blacklist.bulk import refresh_statistics, subject_lookup, write_cache
 from blacklist.identity import SubjectKind
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
 from blacklist.importing.rows import JudgedRow, Problem, judge_row
@@ -174,6 +174,7 @@ def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -
         ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.VALIDATED)
         raise
     spool_path(run).unlink(missing_ok=True)
+    refresh_statistics()
     log.info("import %s committed %d rows to notice %s", run.pk, run.valid, run.notice_id)
     return run
 

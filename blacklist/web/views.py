@@ -39,23 +39,34 @@ def search(request: HttpRequest) -> HttpResponse:
     typed there never travels in a URL, a browser history or an access log."""
     data = request.POST if request.method == "POST" else request.GET
     form = SearchForm(data)
+    programmes = selectors.programmes_public()
     if not form.is_valid():
-        return render(request, "blacklist/search.html", {"form": form}, status=400 if data else 200)
+        context = {"form": form, "programmes": programmes}
+        return render(request, "blacklist/search.html", context, status=400 if data else 200)
     try:
         outcome = entries_public_search(request=form.search_request())
     except QueryRefused as refused:
         form.add_error("q", refused.message)
-        return render(request, "blacklist/search.html", {"form": form}, status=400)
+        context = {"form": form, "programmes": programmes}
+        return render(request, "blacklist/search.html", context, status=400)
     if outcome.by == "name" and request.method == "POST":
         query = {k: v for k, v in form.cleaned_data.items() if v and k != "programme"}
         if form.cleaned_data.get("programme"):
             query["programme"] = form.cleaned_data["programme"].code
         return HttpResponseRedirect(f"{reverse('search')}?{urlencode(query)}", status=303)
-    page = Paginator(outcome.entries, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    # An ID number matches one subject: its few entries need no count query.
+    found = list(outcome.entries) if outcome.by == "id_number" else outcome.entries
+    page = Paginator(found, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
     searched = identity.mask_id(outcome.searched) if outcome.by == "id_number" else outcome.searched
     if outcome.by == "id_number":
         form = SearchForm()  # never echo a full ID number back into the page
-    context = {"form": form, "page": page, "by": outcome.by, "searched": searched}
+    context = {
+        "form": form,
+        "programmes": programmes,
+        "page": page,
+        "by": outcome.by,
+        "searched": searched,
+    }
     return render(request, "blacklist/search.html", context)
 
 

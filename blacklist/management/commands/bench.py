@@ -8,16 +8,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
     help = (
-        "Import benchmark: validate and commit N fictional rows on a fresh SQLite database, "
-        "side by side with django-import-export's bulk mode on the same rows."
+        "import: validate and commit N fictional rows on a fresh SQLite database, side by side "
+        "with django-import-export's bulk mode on the same rows. search: name and ID searches "
+        "through the view on a database of N entries, side by side with a naive icontains query."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("suites", nargs="*", default=["import", "search"])
+        parser.add_argument(
+            "--entries", type=int, default=1_000_000, help="size of the search database"
+        )
         parser.add_argument("--rows", default="100000,1000000", help="sizes, comma separated")
         parser.add_argument(
             "--baseline-rows",
@@ -26,9 +31,42 @@ class Command(BaseCommand):
             help="largest size the (much slower) baseline is run on",
         )
 
-    def handle(self, *args: object, rows: str, baseline_rows: int, **options: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        suites: list[str],
+        entries: int,
+        rows: str,
+        baseline_rows: int,
+        **options: object,
+    ) -> None:
         folder = Path(settings.VAR_DIR) / "bench"
         folder.mkdir(parents=True, exist_ok=True)
+        if "import" in suites:
+            self._import(folder, rows=rows, baseline_rows=baseline_rows)
+        if "search" in suites:
+            self._search(folder, entries=entries)
+
+    def _search(self, folder: Path, *, entries: int) -> None:
+        database = folder / f"search-{entries}.sqlite3"  # kept: filling it takes minutes
+        done = self._run(["bench_search_once", "--entries", str(entries)], folder, database)
+        (folder / "search.json").write_text(json.dumps(done, indent=2))
+        naive = done["naive_icontains"]
+        self.stdout.write(
+            f"\nsearch, SQLite, {done['entries']:,} entries in force, through the view"
+        )
+        for label, key in (("name search", "name_view"), ("ID lookup", "id_view")):
+            figures = done[key]
+            self.stdout.write(
+                f"  {label:12}  p50 {figures['p50_ms']:7.2f} ms  p95 {figures['p95_ms']:7.2f} ms"
+            )
+        self.stdout.write(
+            f"  naive icontains query (no view)  p50 {naive['p50_ms']:7.2f} ms  "
+            f"p95 {naive['p95_ms']:7.2f} ms — name search p95 is "
+            f"{naive['p95_ms'] / done['name_view']['p95_ms']:.0f}× lower"
+        )
+
+    def _import(self, folder: Path, *, rows: str, baseline_rows: int) -> None:
         results = []
         for size in (int(part) for part in rows.split(",")):
             path = folder / f"rows-{size}.csv"
@@ -47,20 +85,29 @@ class Command(BaseCommand):
         database = folder / f"bench-{engine}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
+        return self._run(["bench_import_once", str(path), "--engine", engine], folder, database)
+
+    def _run(self, command: list[str], folder: Path, database: Path) -> dict:
+        """A bench command in its own process, with production settings; its JSON answer."""
         env = os.environ | {
             "DATABASE_URL": f"sqlite:///{database}",
             "MEDIA_ROOT": str(folder / "media"),
             # as in production: no query log, the same keys
             "DEBUG": "0",
-            "ALLOWED_HOSTS": "localhost",
+            "ALLOWED_HOSTS": "localhost,testserver",
             "SECRET_KEY": settings.SECRET_KEY,
             "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         }
-        command = [sys.executable, "manage.py", "bench_import_once", str(path), "--engine", engine]
         done = subprocess.run(  # noqa: S603 - our own interpreter and command
-            command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+            [sys.executable, "manage.py", *command],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
         )
+        if done.returncode:
+            raise CommandError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def _report(self, size: int, measured: dict[str, dict[str, float]]) -> None:

@@ -1,0 +1,80 @@
+"""Search latency on a large database, through the Django view (called by `manage.py bench`)."""
+
+import json
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.test import Client, override_settings
+
+from blacklist.models import Entry, Subject
+
+
+class Command(BaseCommand):
+    help = "Fill the database to N entries if needed, then time searches; prints JSON."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--entries", type=int, default=1_000_000)
+        parser.add_argument("--queries", type=int, default=300)
+
+    def handle(self, *args: object, entries: int, queries: int, **options: object) -> None:
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)  # pages render as deployed
+        if not Entry.objects.exists():
+            call_command("load_demo", verbosity=0)
+        missing = entries - Entry.objects.currently_public().count()
+        if missing > 0:
+            call_command("generate_entries", count=missing, seed=7, verbosity=0)
+        rng = random.Random(1)  # noqa: S311 - a repeatable sample, not a secret
+        sample = list(
+            Subject.objects.filter(
+                kind="person", id__in=rng.sample(range(1, Subject.objects.count()), queries * 2)
+            )
+        )[:queries]
+        names = [s.name for s in sample[: queries // 2]] + [
+            s.name[:2] for s in sample[queries // 2 :]
+        ]
+        ids = [s.id_number() for s in sample]
+        client = Client()
+        with override_settings(SEARCH_RATE="1000000/s"):
+            by_name = _timed(names, lambda q: client.get("/search/", {"q": q}))
+            by_id = _timed(ids, lambda q: client.get("/search/", {"q": q}))
+        naive = _timed(names, _naive_icontains)
+        figures = {
+            "entries": Entry.objects.currently_public().count(),
+            "name_view": _summary(by_name),
+            "id_view": _summary(by_id),
+            "naive_icontains": _summary(naive),
+        }
+        self.stdout.write(json.dumps(figures))
+
+
+def _naive_icontains(query: str) -> None:
+    found = Entry.objects.currently_public().filter(subject__name__icontains=query)
+    found.count()
+    list(found.select_related("subject")[:20])
+
+
+def _timed(queries: list[str], run: Callable[[str], object]) -> list[float]:
+    run(queries[0])  # warm caches once
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        response = run(query)
+        times.append((time.perf_counter() - started) * 1000)
+        status = getattr(response, "status_code", 200)
+        if status != 200:
+            raise RuntimeError(f"search answered {status}")
+    return times
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 2),
+        "max_ms": round(ordered[-1], 2),
+    }
