@@ -134,10 +134,6 @@ def test_a_single_character_is_refused_with_an_explanation(visit: Visit, live_se
     visit.assert_no_errors()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search.html tests {% if page %}, and an empty Page is falsy: nothing is rendered",
-)
 def test_no_match_explains_what_not_listed_means(visit: Visit, live_server):
     search_from_home(visit, live_server, "欧阳无此人")
     visit.step("no-match")
