@@ -1,7 +1,8 @@
 """Read paths shared by pages, admin and commands."""
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from blacklist import identity
 from blacklist.models import Entry, EntryStatus, Notice, Programme, Subject
@@ -29,9 +30,19 @@ def notices_public() -> QuerySet[Notice]:
 
 
 def notices_with_entry_counts(notices: QuerySet[Notice]) -> QuerySet[Notice]:
+    # "In force" is the public rule itself, so an entry whose term ended yesterday is not
+    # counted even before the hourly expiry job has marked it.
+    in_force = (
+        Entry.objects.currently_public()
+        .filter(notice=OuterRef("pk"))
+        .order_by()
+        .values("notice")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return notices.annotate(
         entries_total=Count("entries"),
-        entries_active=Count("entries", filter=Q(entries__status=EntryStatus.ACTIVE)),
+        entries_active=Coalesce(Subquery(in_force), 0),
         entries_expired=Count("entries", filter=Q(entries__status=EntryStatus.EXPIRED)),
         entries_revoked=Count("entries", filter=Q(entries__status=EntryStatus.REVOKED)),
     )

@@ -1,5 +1,7 @@
 """Public pages. Views parse the request, call one selector or service and render."""
 
+import re
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
@@ -13,11 +15,12 @@ from django_ratelimit.decorators import ratelimit
 
 from blacklist import identity, objections, selectors, stats
 from blacklist.models import Objection
-from blacklist.search import QueryRefused, entries_public_search, entry_public
+from blacklist.search import QueryRefused, entries_public_search, entry_public, looks_like_id_number
 from blacklist.web.charts import bar_chart
 from blacklist.web.forms import ObjectionForm, SearchForm
 
 PAGE_SIZE = 50
+REFERENCE_PATTERN = re.compile(r"[0-9A-Z-]{4,20}")
 RESULTS_PAGE_SIZE = 20
 
 
@@ -39,35 +42,52 @@ def search(request: HttpRequest) -> HttpResponse:
     typed there never travels in a URL, a browser history or an access log."""
     data = request.POST if request.method == "POST" else request.GET
     form = SearchForm(data)
-    programmes = selectors.programmes_public()
     if not form.is_valid():
-        context = {"form": form, "programmes": programmes}
-        return render(request, "blacklist/search.html", context, status=400 if data else 200)
+        return _search_page(request, form, status=400 if data else 200)
     try:
         outcome = entries_public_search(request=form.search_request())
     except QueryRefused as refused:
         form.add_error("q", refused.message)
-        context = {"form": form, "programmes": programmes}
-        return render(request, "blacklist/search.html", context, status=400)
+        return _search_page(request, form, status=400)
     if outcome.by == "name" and request.method == "POST":
-        query = {k: v for k, v in form.cleaned_data.items() if v and k != "programme"}
-        if form.cleaned_data.get("programme"):
-            query["programme"] = form.cleaned_data["programme"].code
-        return HttpResponseRedirect(f"{reverse('search')}?{urlencode(query)}", status=303)
+        return HttpResponseRedirect(f"{reverse('search')}?{_search_query(form)}", status=303)
     # An ID number matches one subject: its few entries need no count query.
     found = list(outcome.entries) if outcome.by == "id_number" else outcome.entries
     page = Paginator(found, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    searched = identity.mask_id(outcome.searched) if outcome.by == "id_number" else outcome.searched
     if outcome.by == "id_number":
-        form = SearchForm()  # never echo a full ID number back into the page
+        searched = identity.mask_id(outcome.searched)
+        return _search_page(request, SearchForm(), page=page, by=outcome.by, searched=searched)
+    return _search_page(
+        request,
+        form,
+        page=page,
+        by=outcome.by,
+        searched=outcome.searched,
+        query=_search_query(form) + "&",
+    )
+
+
+def _search_page(
+    request: HttpRequest, form: SearchForm, *, status: int = 200, **context: object
+) -> HttpResponse:
+    typed = str(form["q"].value() or "")
+    # Never write an ID number back into the page, whatever else was wrong with the request.
+    echo_q = "" if looks_like_id_number(identity.normalize_id(typed)) else typed
     context = {
         "form": form,
-        "programmes": programmes,
-        "page": page,
-        "by": outcome.by,
-        "searched": searched,
+        "echo_q": echo_q,
+        "programmes": selectors.programmes_public(),
+        **context,
     }
-    return render(request, "blacklist/search.html", context)
+    return render(request, "blacklist/search.html", context, status=status)
+
+
+def _search_query(form: SearchForm) -> str:
+    data = form.cleaned_data
+    query = {key: data[key] for key in ("q", "last4", "region") if data.get(key)}
+    if data.get("programme"):
+        query["programme"] = data["programme"].code
+    return urlencode(query)
 
 
 @require_GET
@@ -127,9 +147,13 @@ def objection_create(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def objection_lookup(request: HttpRequest) -> HttpResponse:
     reference = request.GET.get("reference", "").strip().upper()
-    if reference:
-        return HttpResponseRedirect(reverse("objection-status", args=[reference]))
-    return render(request, "blacklist/objection_lookup.html")
+    if not reference:
+        return render(request, "blacklist/objection_lookup.html")
+    if not REFERENCE_PATTERN.fullmatch(reference):
+        return render(
+            request, "blacklist/objection_lookup.html", {"not_found": reference}, status=404
+        )
+    return HttpResponseRedirect(reverse("objection-status", args=[reference]))
 
 
 @never_cache
@@ -178,5 +202,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     response = render(request, "429.html", status=429)
-    response["Retry-After"] = "60"
+    rate = (
+        settings.OBJECTION_RATE
+        if request.resolver_match and request.resolver_match.url_name == "objection-create"
+        else settings.SEARCH_RATE
+    )
+    response["Retry-After"] = str(seconds_per_window(rate))
     return response
+
+
+def seconds_per_window(rate: str) -> int:
+    """'30/m' -> 60, '5/h' -> 3600, '10/5m' -> 300 (django-ratelimit's notation)."""
+    _count, _slash, period = rate.partition("/")
+    number = int(period[:-1] or 1) if period[:-1].isdigit() else 1
+    return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(period[-1:], 60)

@@ -1,0 +1,52 @@
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from blacklist import objections
+from tests.web.people import entry_of, person, publish
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(settings, tmp_path) -> Iterator[None]:
+    """Rate-limit counters live in the file cache: every test starts from zero, in a folder
+    of its own so that test runs (and a development server) sharing var/cache do not count
+    each other's requests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def en() -> Client:
+    """A visitor whose browser asks for English, so messages read as in the source."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def public_urls(db) -> list[str]:
+    """One address of every public HTML page, each with something on it."""
+    zhang = person("张三丰")
+    notice = publish([zhang, person("李四")])
+    entry = entry_of(zhang)
+    objection = objections.objection_file(entry=entry, name="张三丰", contact="x", reason="y")
+    return [
+        "/",
+        "/search/",
+        "/search/?q=张三",
+        "/notices/",
+        f"/notices/{notice.pk}/",
+        f"/entries/{entry.public_id}/",
+        f"/entries/{entry.public_id}/object/",
+        "/objections/",
+        f"/objections/{objection.reference}/",
+        "/stats/",
+        "/exports/",
+    ]

@@ -1,0 +1,206 @@
+"""The public pages: languages, home, notices, entries, statistics, downloads, health."""
+
+import datetime
+import re
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from blacklist import publication
+from blacklist.models import Entry, Notice, Programme
+from tests import factories
+from tests.web.people import NOT_PUBLIC, draft_with, entry_of, person, publish, yesterday
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ["zh-hans", "zh-hant", "en"]
+HOME_LINK = {"zh-hans": "首页", "zh-hant": "首頁", "en": "Home"}
+
+
+def titled(notice: Notice, title: str) -> Notice:
+    Notice.objects.filter(pk=notice.pk).update(title=title)
+    notice.refresh_from_db()
+    return notice
+
+
+def facts(page: str) -> dict[str, str]:
+    """The <dt>/<dd> pairs of a page's fact list, tags stripped."""
+    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", page, flags=re.S)
+    return {term: re.sub(r"<[^>]+>", "", value).strip() for term, value in pairs}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_public_page_renders_in_each_language(client, public_urls, language):
+    for url in public_urls:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert f'<html lang="{language}">' in page, url
+        assert f'<a href="/">{HOME_LINK[language]}</a>' in page, url
+
+
+def test_simplified_chinese_is_the_default_language(client, public_urls):
+    page = client.get("/").content.decode()
+
+    assert '<html lang="zh-hans">' in page
+
+
+def test_the_language_switcher_keeps_the_choice_for_later_pages(client):
+    response = client.post("/i18n/setlang/", {"language": "zh-hant", "next": "/notices/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/notices/"
+    assert '<html lang="zh-hant">' in client.get("/stats/").content.decode()
+
+
+def test_the_home_page_lists_the_latest_public_notices_only(en):
+    older = titled(publish([person("张三")]), "第一批公告")
+    newer = titled(publish([person("李四")]), "第二批公告")
+    Notice.objects.filter(pk=older.pk).update(published_at=timezone.now() - datetime.timedelta(9))
+    titled(publish([person("王五")], prog=factories.programme(code="p", public=False)), "平台公告")
+    titled(draft_with([person("赵六")]), "草稿公告")
+
+    page = en.get("/").content.decode()
+
+    assert page.index(newer.title) < page.index(older.title)
+    assert "平台公告" not in page
+    assert "草稿公告" not in page
+
+
+def test_the_home_page_has_a_search_form_the_legal_basis_and_the_fiction_banner(en):
+    publish([person("张三")])
+    Programme.objects.update(legal_basis="《中华人民共和国反电信网络诈骗法》第三十一条")
+
+    page = en.get("/").content.decode()
+
+    assert re.search(r'<form class="search" action="/search/" method="post"', page)
+    assert "《中华人民共和国反电信网络诈骗法》第三十一条" in page
+    assert "The persons in it are fictional" in page
+
+
+def test_a_notice_page_counts_expired_and_revoked_entries(en):
+    people = [person(name) for name in ("张三", "李四", "王五", "赵六")]
+    notice = publish(people)
+    Entry.objects.filter(pk=entry_of(people[0]).pk).update(term_end=yesterday())
+    publication.entries_expire_due()
+    publication.entry_revoke(entry=entry_of(people[1]), reason="错误列入")
+
+    page = en.get(f"/notices/{notice.pk}/").content.decode()
+
+    counts = facts(page)
+    assert (counts["Listed"], counts["In force"]) == ("4", "2")
+    assert (counts["Expired"], counts["Revoked"]) == ("1", "1")
+    assert entry_of(people[2]).subject.id_masked in page
+    assert entry_of(people[0]).subject.id_masked not in page
+    assert entry_of(people[1]).subject.id_masked not in page
+
+
+def test_a_notice_page_does_not_count_a_term_that_ended_yesterday_as_in_force(en):
+    ended, running = person("张三"), person("李四")
+    notice = publish([ended, running])
+    Entry.objects.filter(pk=entry_of(ended).pk).update(term_end=yesterday())
+
+    counts = facts(en.get(f"/notices/{notice.pk}/").content.decode())
+
+    assert counts["In force"] == "1"
+
+
+def test_the_notice_list_shows_public_notices_only(en):
+    public = titled(publish([person("张三")]), "公开公告")
+    hidden = titled(
+        publish([person("王五")], prog=factories.programme(code="p", public=False)), "平台公告"
+    )
+    draft = titled(draft_with([person("赵六")]), "草稿公告")
+    withdrawn = titled(publish([person("钱七")]), "撤回公告")
+    Notice.objects.filter(pk=withdrawn.pk).update(status="withdrawn", withdrawn_at=timezone.now())
+
+    page = en.get("/notices/").content.decode()
+
+    assert "公开公告" in page
+    assert "平台公告" not in page and "草稿公告" not in page and "撤回公告" not in page
+    assert en.get(f"/notices/{public.pk}/").status_code == 200
+    for notice in (hidden, draft, withdrawn):
+        assert en.get(f"/notices/{notice.pk}/").status_code == 404
+
+
+def test_an_entry_page_shows_the_masked_listing_its_terms_and_an_objection_form(en):
+    zhang = person("张三丰", region="420106")
+    notice = titled(publish([zhang], offence="出租银行卡给诈骗团伙"), "第二批名单")
+    entry = entry_of(zhang)
+
+    page = en.get(f"/entries/{entry.public_id}/").content.decode()
+
+    shown = facts(page)
+    assert "<h1>张*丰</h1>" in page
+    assert "张三丰" not in page
+    assert shown["ID number"] == zhang.id_number[:6] + "********" + zhang.id_number[-4:]
+    assert shown["Gender"] in {"male", "female"}
+    assert shown["Region"] == "湖北省武汉市武昌区"
+    assert shown["Offence"] == "出租银行卡给诈骗团伙"
+    assert shown["Measures"] == "限制开户"
+    assert shown["Term"] == f"{entry.term_start:%Y-%m-%d} – {entry.term_end:%Y-%m-%d}"
+    assert shown["Notice"] == "第二批名单"
+    assert f'href="/notices/{notice.pk}/"' in page
+    assert f'action="/entries/{entry.public_id}/object/" method="post"' in page
+    assert 'name="reason"' in page and 'type="file" name="attachment"' in page
+
+
+def test_an_entry_page_asks_search_engines_not_to_index_it(client):
+    zhang = person("张三")
+    publish([zhang])
+
+    response = client.get(f"/entries/{entry_of(zhang).public_id}/")
+
+    assert "noindex" in response["X-Robots-Tag"]
+    assert '<meta name="robots" content="noindex' in response.content.decode()
+
+
+@pytest.mark.parametrize("make_hidden", NOT_PUBLIC, ids=lambda make: make.__name__)
+def test_an_entry_that_is_not_currently_public_is_not_found(en, make_hidden):
+    hidden = person("张三")
+    make_hidden(hidden)
+    public_id = entry_of(hidden).public_id
+
+    page = en.get(f"/entries/{public_id}/")
+    form = en.get(f"/entries/{public_id}/object/")
+
+    assert page.status_code == 404
+    assert form.status_code == 404
+    assert "no longer shown" in page.content.decode()
+
+
+def test_an_unknown_entry_or_notice_is_not_found(client):
+    assert client.get("/entries/not-a-real-id/").status_code == 404
+    assert client.get("/notices/999999/").status_code == 404
+
+
+def test_the_statistics_match_the_entries_currently_public_per_programme(en):
+    call_command("load_demo")
+    publication.entry_revoke(entry=Entry.objects.currently_public().first(), reason="错误列入")
+
+    page = en.get("/stats/").content.decode()
+
+    assert "<svg" in page
+    for programme in Programme.objects.filter(public=True):
+        count = Entry.objects.currently_public().filter(notice__programme=programme).count()
+        assert f"<tr><td>{programme.name}</td><td>{count}</td></tr>" in page
+    for programme in Programme.objects.filter(public=False):
+        assert programme.name not in page
+    assert "<td>122</td>" in page  # 120 persons and 3 organisations in force, one revoked
+
+
+def test_the_downloads_page_says_nothing_has_been_published_yet(en):
+    publish([person("张三")])
+
+    response = en.get("/exports/")
+
+    assert response.status_code == 200
+    assert "No file has been published yet." in response.content.decode()
+
+
+def test_the_health_check_answers_ok(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}

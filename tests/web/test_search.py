@@ -1,0 +1,251 @@
+"""The public search: name variants, ID numbers, filters, refusals and what is never shown."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+
+from blacklist import identity
+from tests import factories
+from tests.web.people import NOT_PUBLIC, Person, entry_of, person, publish
+
+pytestmark = pytest.mark.django_db
+
+FULL_WIDTH = str.maketrans("0123456789xX", "０１２３４５６７８９ｘＸ")
+
+
+def results(page: str) -> list[str]:
+    """Public ids of the entries listed on a results page, in order."""
+    return re.findall(r'<li class="result">\s*<a href="/entries/([^/"]+)/"', page)
+
+
+def search(client, q: str, **params: str):
+    return client.get("/search/", {"q": q, **params})
+
+
+@pytest.mark.parametrize("typed", ["張三", "张三", "张 三", " 張 三 ", "张三\u3000"])
+def test_traditional_simplified_and_spaced_spellings_find_the_same_person(client, typed):
+    zhang = person("張三")
+    publish([zhang])
+
+    response = search(client, typed)
+
+    assert response.status_code == 200
+    assert results(response.content.decode()) == [entry_of(zhang).public_id]
+
+
+@pytest.mark.parametrize("typed", ["Anna Li", "anna li", "ＡＮＮＡ ＬＩ", "ａｎｎａｌｉ"])
+def test_latin_names_match_in_any_case_width_and_spacing(client, typed):
+    anna = person("Anna Li")
+    publish([anna])
+
+    assert results(search(client, typed).content.decode()) == [entry_of(anna).public_id]
+
+
+def test_a_name_one_character_different_does_not_match(client):
+    zhang_san, zhang_shan = person("张三"), person("张山")
+    publish([zhang_san, zhang_shan])
+
+    assert results(search(client, "张三").content.decode()) == [entry_of(zhang_san).public_id]
+    assert results(search(client, "张山").content.decode()) == [entry_of(zhang_shan).public_id]
+
+
+def test_names_containing_the_query_follow_the_exact_match(client):
+    # Listed first, so that only the exact-first rule can put 张三 ahead.
+    longer, other, exact = person("张三丰"), person("王张三"), person("张三")
+    publish([longer, other])
+    publish([exact])
+
+    found = results(search(client, "张三").content.decode())
+
+    assert found[0] == entry_of(exact).public_id
+    assert set(found[1:]) == {entry_of(longer).public_id, entry_of(other).public_id}
+
+
+def test_an_id_number_with_full_width_digits_spaces_and_lower_case_x_finds_the_person(en):
+    listed = person("刘洋", ends_with_x=True)
+    publish([listed, person("刘洋")])
+    number = listed.id_number
+    typed = f"{number[:6]} {number[6:14]} {number[14:]}".translate(FULL_WIDTH).replace("Ｘ", "ｘ")
+
+    response = en.post("/search/", {"q": typed})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert results(page) == [entry_of(listed).public_id]
+    assert f"1 entry in force for ID number {entry_of(listed).subject.id_masked}" in page
+
+
+def test_an_organisation_is_found_by_its_credit_code_typed_in_lower_case(en):
+    company = Person("武汉楚信网络科技有限公司", identity.make_credit_code("91420106MA4KL8Q2X"))
+    publish([company, person("刘洋")])
+
+    page = en.post("/search/", {"q": company.id_number.lower()}).content.decode()
+
+    assert results(page) == [entry_of(company).public_id]
+    assert "武汉楚信网络科技有限公司" in page  # organisations' names are not masked
+
+
+def test_an_id_number_with_a_wrong_check_digit_is_refused_with_an_explanation(en):
+    listed = person("刘洋")
+    publish([listed])
+    wrong = listed.id_number[:17] + str((int(listed.id_number[17]) + 1) % 10)
+
+    response = en.post("/search/", {"q": wrong})
+
+    assert response.status_code == 400
+    assert "This is not a valid ID number" in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["张", "張 ", "a"])
+def test_a_single_character_is_refused_with_an_explanation(en, typed):
+    publish([person("张三")])
+
+    response = search(en, typed)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at least two characters" in page
+    assert results(page) == []
+
+
+def test_the_last_four_characters_narrow_a_common_name(client):
+    plain, with_x = person("王芳"), person("王芳", ends_with_x=True)
+    publish([plain, with_x])
+
+    by_digits = search(client, "王芳", last4=plain.id_number[-4:])
+    by_full_width = search(client, "王芳", last4=plain.id_number[-4:].translate(FULL_WIDTH))
+    by_lower_x = search(client, "王芳", last4=with_x.id_number[-4:].lower())
+
+    assert results(by_digits.content.decode()) == [entry_of(plain).public_id]
+    assert results(by_full_width.content.decode()) == [entry_of(plain).public_id]
+    assert results(by_lower_x.content.decode()) == [entry_of(with_x).public_id]
+
+
+def test_the_region_narrows_a_common_name(client):
+    wuchang, jiang_an = person("王芳", region="420106"), person("王芳", region="420102")
+    publish([wuchang, jiang_an])
+
+    found = results(search(client, "王芳", region="武昌").content.decode())
+
+    assert found == [entry_of(wuchang).public_id]
+
+
+def test_the_programme_narrows_a_common_name(client):
+    cards, other = person("王芳"), person("王芳")
+    publish([cards])
+    publish([other], prog=factories.programme(code="other-public"))
+
+    found = results(search(client, "王芳", programme="other-public").content.decode())
+
+    assert found == [entry_of(other).public_id]
+
+
+def test_it_counts_every_match_and_shows_twenty_a_page(en):
+    publish([person("李华") for _ in range(25)])
+
+    first = search(en, "李华").content.decode()
+    second = search(en, "李华", page="2").content.decode()
+
+    assert "25 entries in force for “李华”" in first
+    assert "Page 1 of 2" in first
+    assert len(results(first)) == 20
+    assert len(results(second)) == 5
+    assert not set(results(first)) & set(results(second))
+
+
+def test_the_next_page_link_keeps_the_search(en):
+    publish([person("李华") for _ in range(25)])
+    first = search(en, "李华", region="武昌").content.decode()
+
+    href = re.search(r'<a href="([^"]*)"[^>]*>Next</a>', first).group(1).replace("&amp;", "&")
+
+    assert parse_qs(urlsplit(href).query) == {"q": ["李华"], "region": ["武昌"], "page": ["2"]}
+
+
+def test_no_match_shows_what_was_searched_and_what_not_listed_means(en):
+    publish([person("张三")])
+
+    response = search(en, "欧阳修")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "0 entries in force for “欧阳修”" in page
+    assert "No entry in force was found for “欧阳修”" in page
+    assert "“Not listed” means only that no penalty published on this portal" in page
+
+
+@pytest.mark.parametrize("make_hidden", NOT_PUBLIC, ids=lambda make: make.__name__)
+def test_it_never_shows_an_entry_that_is_not_currently_public(client, make_hidden):
+    hidden, shown = person("赵钱孙"), person("赵钱孙")
+    publish([shown])
+    make_hidden(hidden)
+
+    by_name = results(search(client, "赵钱孙").content.decode())
+    by_id = results(client.post("/search/", {"q": hidden.id_number}).content.decode())
+
+    assert by_name == [entry_of(shown).public_id]
+    assert by_id == []
+
+
+def test_a_name_posted_from_the_home_page_redirects_to_a_shareable_address(client):
+    zhang = person("张三", region="420106")
+    publish([zhang])
+
+    response = client.post("/search/", {"q": "张三", "region": "武昌"})
+
+    assert response.status_code == 303
+    location = urlsplit(response["Location"])
+    assert location.path == "/search/"
+    assert parse_qs(location.query) == {"q": ["张三"], "region": ["武昌"]}
+    followed = client.get(response["Location"]).content.decode()
+    assert results(followed) == [entry_of(zhang).public_id]
+
+
+def test_an_id_number_posted_from_the_home_page_is_answered_without_echoing_it(client):
+    listed, other = person("刘洋"), person("陈静")
+    publish([listed, other])
+
+    response = client.post("/search/", {"q": listed.id_number})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert results(page) == [entry_of(listed).public_id]
+    assert entry_of(listed).subject.id_masked in page
+    factories.assert_no_full_ids(page, [listed.id_number, other.id_number])
+    assert f'value="{listed.id_number}"' not in page
+
+
+def test_an_id_number_posted_with_a_malformed_filter_is_not_echoed(client):
+    listed = person("刘洋")
+    publish([listed])
+
+    response = client.post("/search/", {"q": listed.id_number, "last4": "12"})
+
+    assert response.status_code in {200, 400}
+    factories.assert_no_full_ids(response.content.decode(), [listed.id_number])
+
+
+def test_an_id_number_not_listed_says_so_with_the_masked_number(en):
+    absent = person("刘洋")
+    publish([person("陈静")])
+
+    page = en.post("/search/", {"q": absent.id_number}).content.decode()
+
+    masked = absent.id_number[:6] + "********" + absent.id_number[-4:]
+    assert f"No entry in force was found for the ID number {masked}" in page
+
+
+def test_too_many_searches_from_one_address_get_a_friendly_refusal(en, settings):
+    settings.SEARCH_RATE = "3/h"
+    publish([person("张三")])
+
+    statuses = [search(en, "张三").status_code for _ in range(3)]
+    refused = en.post("/search/", {"q": "张三"})
+
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "each visitor may search only so often" in refused.content.decode()
+    assert Client(REMOTE_ADDR="10.0.0.2").get("/search/", {"q": "张三"}).status_code == 200
