@@ -42,7 +42,8 @@ class Command(BaseCommand):
         with override_settings(SEARCH_RATE="1000000/s"):
             by_name = _timed(names, lambda q: client.get("/search/", {"q": q}))
             by_id = _timed(ids, lambda q: client.get("/search/", {"q": q}))
-        naive = _timed(names, _naive_icontains)
+        # the naive query scans the whole table each time: a tenth of the queries tell enough
+        naive = _timed(names[:: max(len(names) // 30, 1)], _naive_icontains)
         figures = {
             "entries": Entry.objects.currently_public().count(),
             "name_view": _summary(by_name),
