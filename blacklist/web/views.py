@@ -3,8 +3,9 @@
 import re
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from blacklist import identity, objections, selectors, stats
-from blacklist.models import Objection
+from blacklist.models import Entry, Objection
 from blacklist.search import QueryRefused, entries_public_search, entry_public, looks_like_id_number
 from blacklist.web.charts import bar_chart
 from blacklist.web.forms import ObjectionForm, SearchForm
@@ -51,9 +52,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return _search_page(request, form, status=400)
     if outcome.by == "name" and request.method == "POST":
         return HttpResponseRedirect(f"{reverse('search')}?{_search_query(form)}", status=303)
-    # An ID number matches one subject: its few entries need no count query.
-    found = list(outcome.entries) if outcome.by == "id_number" else outcome.entries
-    page = Paginator(found, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _results_page(outcome.entries, request.GET.get("page"))
     if outcome.by == "id_number":
         searched = identity.mask_id(outcome.searched)
         return _search_page(request, SearchForm(), page=page, by=outcome.by, searched=searched)
@@ -65,6 +64,15 @@ def search(request: HttpRequest) -> HttpResponse:
         searched=outcome.searched,
         query=_search_query(form) + "&",
     )
+
+
+def _results_page(entries: QuerySet[Entry], number: str | None) -> Page:
+    """A page of results; when the first page holds them all, no count query is needed."""
+    if number in (None, "", "1"):
+        first = list(entries[: RESULTS_PAGE_SIZE + 1])
+        if len(first) <= RESULTS_PAGE_SIZE:
+            return Paginator(first, RESULTS_PAGE_SIZE).page(1)
+    return Paginator(entries, RESULTS_PAGE_SIZE).get_page(number)
 
 
 def _search_page(
