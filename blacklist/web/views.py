@@ -67,12 +67,15 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _results_page(entries: QuerySet[Entry], number: str | None) -> Page:
-    """A page of results; when the first page holds them all, no count query is needed."""
+    """A page of results. The first page is read once; when it holds every result, no
+    count query is needed either."""
+    paginator = Paginator(entries, RESULTS_PAGE_SIZE)
     if number in (None, "", "1"):
         first = list(entries[: RESULTS_PAGE_SIZE + 1])
         if len(first) <= RESULTS_PAGE_SIZE:
             return Paginator(first, RESULTS_PAGE_SIZE).page(1)
-    return Paginator(entries, RESULTS_PAGE_SIZE).get_page(number)
+        return Page(first[:RESULTS_PAGE_SIZE], 1, paginator)  # only the count is still to run
+    return paginator.get_page(number)
 
 
 def _search_page(
