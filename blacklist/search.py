@@ -113,17 +113,6 @@ def subjects_matching_name(folded_query: str) -> RawSQL:
     return RawSQL(sql, [match])  # noqa: S611 - the query is a bound parameter
 
 
-@dataclass(frozen=True)
-class IndexStats:
-    rows: int
-
-
-def index_size() -> IndexStats:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {INDEX_TABLE}")  # noqa: S608
-        return IndexStats(rows=cursor.fetchone()[0])
-
-
 # --- the public search ----------------------------------------------------------------------
 
 
