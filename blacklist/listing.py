@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from blacklist import bulk, identity
 from blacklist.identity import Identity
-from blacklist.models import Notice, NoticeStatus
+from blacklist.models import Notice, NoticeStatus, subject_hmac
 
 BATCH_SIZE = 2000
 
@@ -51,10 +51,6 @@ class ListingResult:
     entries: int
     subjects_created: int
     subjects_linked: int
-
-
-def subject_hmac(number: str) -> str:
-    return identity.lookup_hmac(number, key=settings.ID_LOOKUP_KEY)
 
 
 def default_term_start(notice: Notice) -> datetime.date:

@@ -11,14 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Case, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from blacklist import identity
-from blacklist.models import Entry, Subject
+from blacklist.models import Entry, Subject, subject_hmac
 
 INDEX_TABLE = "blacklist_name_index"
 MIN_QUERY_CHARACTERS = 2
@@ -159,7 +158,7 @@ def entries_public_search(*, request: SearchRequest) -> SearchOutcome:
                 "id_invalid",
                 _("This is not a valid ID number: please check every digit, or search by name."),
             ) from None
-        digest = identity.lookup_hmac(ident.number, key=settings.ID_LOOKUP_KEY)
+        digest = subject_hmac(ident.number)
         found = _filtered(entries.filter(subject__id_hmac=digest), request)
         return SearchOutcome("id_number", ident.number, found.order_by("-term_start", "id"))
     folded = identity.fold_name(text)

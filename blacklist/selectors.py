@@ -1,11 +1,10 @@
 """Read paths shared by pages, admin and commands."""
 
-from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from blacklist import identity
-from blacklist.models import Entry, EntryStatus, Notice, Programme, Subject
+from blacklist.models import Entry, EntryStatus, Notice, Programme, Subject, subject_hmac
 
 
 def subjects_matching(
@@ -17,7 +16,7 @@ def subjects_matching(
         ident = identity.parse_identity(query)
     except identity.IdentityError:
         return subjects.filter(name_key__contains=identity.fold_name(query))
-    digest = identity.lookup_hmac(ident.number, key=settings.ID_LOOKUP_KEY)
+    digest = subject_hmac(ident.number)
     return subjects.filter(id_hmac=digest)
 
 

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -93,7 +93,7 @@ class ObjectionAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def attachment_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def attachment_view(self, request: HttpRequest, pk: int) -> FileResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         objection = Objection.objects.filter(pk=pk).first()
@@ -120,10 +120,7 @@ class ObjectionAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Objection]:
         return super().get_queryset(request).select_related("entry__subject", "decided_by")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Objection | None = None) -> list[str]:
-        return self.readonly_fields
-
-    def get_fields(self, request: HttpRequest, obj: Objection | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Objection | None = None) -> Any:
         if obj is not None and obj.status in (ObjectionStatus.UPHELD, ObjectionStatus.REJECTED):
             return self.readonly_fields
         return self.fields

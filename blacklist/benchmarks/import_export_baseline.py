@@ -11,7 +11,7 @@ from django.conf import settings
 from import_export import fields, resources, widgets
 
 from blacklist import identity
-from blacklist.models import Entry, Notice, Subject
+from blacklist.models import Entry, Notice, Subject, subject_hmac
 
 
 class SubjectResource(resources.ModelResource):
@@ -34,7 +34,7 @@ class SubjectResource(resources.ModelResource):
             kind=ident.kind.value,
             name=row["姓名"],
             name_key=identity.fold_name(row["姓名"]),
-            id_hmac=identity.lookup_hmac(ident.number, key=settings.ID_LOOKUP_KEY),
+            id_hmac=subject_hmac(ident.number),
             id_encrypted=identity.encrypt_id(ident.number, keys=settings.FIELD_ENCRYPTION_KEYS),
             id_masked=identity.mask_id(ident.number),
             gender=ident.gender,
@@ -67,7 +67,7 @@ class EntryResource(resources.ModelResource):
         ident = identity.parse_identity(row["身份证号"])
         row.update(
             notice=self.notice.pk,
-            id_hmac=identity.lookup_hmac(ident.number, key=settings.ID_LOOKUP_KEY),
+            id_hmac=subject_hmac(ident.number),
             offence=self.notice.programme.default_offence,
             measures=self.notice.programme.default_measures,
             term_start=row["惩戒起始日期"],

@@ -36,15 +36,15 @@ from blacklist.listing import (
     default_term_start,
     listing_prepare,
     listings_write,
-    subject_hmac,
     term_of,
 )
-from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus
+from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus, subject_hmac
 
 log = logging.getLogger(__name__)
 CHUNK = 5000
 SAMPLE_ROWS = 20
-ProgressCallback = Callable[[str, int, int | None], None]
+ProgressCallback = Callable[[str, int, int | None], None]  # (phase, rows done, rows in all)
+Report = Callable[[int, int | None], None]  # within one phase
 
 
 class ImportRefused(Exception):
@@ -87,7 +87,12 @@ def import_start(
     """Store an uploaded file against a draft notice. Refusals by name or size are recorded too."""
     if notice.status != NoticeStatus.DRAFT:
         raise ValidationError(_("Only a draft notice accepts imports."))
-    run = ImportRun(notice=notice, uploaded_by=by, original_name=name[:255], size=upload.size or 0)
+    run = ImportRun(
+        notice=notice,
+        uploaded_by=by,  # type: ignore[misc]  # any user model, not only auth.User
+        original_name=name[:255],
+        size=upload.size or 0,
+    )
     try:
         run.file_format = check_upload(name=name, size=run.size)
     except FileRefused as refused:
@@ -179,7 +184,7 @@ def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -
     return run
 
 
-def _write_spooled(run: ImportRun, *, notice: Notice, progress: ProgressCallback) -> ListingResult:
+def _write_spooled(run: ImportRun, *, notice: Notice, progress: Report) -> ListingResult:
     created = linked = done = 0
     try:
         with write_cache():
@@ -219,7 +224,7 @@ def _store(run: ImportRun, tally: Tally) -> None:
 # --- judging rows --------------------------------------------------------------------------
 
 
-def _judge(run: ImportRun, *, progress: ProgressCallback) -> Tally:
+def _judge(run: ImportRun, *, progress: Report) -> Tally:
     """Read and judge the whole file; spool the valid rows while there is no error."""
     notice = run.notice
     _refuse_if_already_imported(run)
@@ -366,7 +371,7 @@ def progress_key(run_id: int) -> str:
     return f"import-progress:{run_id}"
 
 
-def _reporter(run: ImportRun, phase: str, extra: ProgressCallback | None) -> ProgressCallback:
+def _reporter(run: ImportRun, phase: str, extra: ProgressCallback | None) -> Report:
     """Progress goes to the cache, which other processes read while the transaction is open."""
     started = time.monotonic()
 

@@ -9,7 +9,7 @@ import csv
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -82,7 +82,6 @@ class Sheet:
     header_row: int
     rows: Iterator[tuple[int, list[object]]]
     rows_estimate: int | None = None
-    headers: list[str] = field(default_factory=list)
 
 
 def check_upload(*, name: str, size: int) -> str:
@@ -174,7 +173,7 @@ def _csv_sheet(path: Path, head: bytes) -> Iterator[Sheet]:
         numbered: Iterator[tuple[int, list[object]]] = (
             (number, list(cells)) for number, cells in enumerate(records, start=1)
         )
-        columns, ignored, header_row, headers, rest = _find_header(numbered)
+        columns, ignored, header_row, rest = _find_header(numbered)
         average = max(len(head) // max(sample.count("\n"), 1), 1)
         yield Sheet(
             "csv",
@@ -184,7 +183,6 @@ def _csv_sheet(path: Path, head: bytes) -> Iterator[Sheet]:
             header_row,
             rest,
             path.stat().st_size // average,
-            headers,
         )
 
 
@@ -221,9 +219,9 @@ def _xlsx_sheet(path: Path) -> Iterator[Sheet]:
     try:
         sheet = workbook.worksheets[0]
         rows = _xlsx_rows(sheet.iter_rows(values_only=True))
-        columns, ignored, header_row, headers, rest = _find_header(rows)
+        columns, ignored, header_row, rest = _find_header(rows)
         estimate = (sheet.max_row or 0) - header_row if sheet.max_row else None
-        yield Sheet("xlsx", "", columns, ignored, header_row, rest, estimate, headers)
+        yield Sheet("xlsx", "", columns, ignored, header_row, rest, estimate)
     finally:
         workbook.close()
 
@@ -263,20 +261,20 @@ def _refuse_zip_bombs(path: Path) -> None:
 
 def _find_header(
     rows: Iterator[tuple[int, list[object]]],
-) -> tuple[dict[str, int], list[str], int, list[str], Iterator[tuple[int, list[object]]]]:
+) -> tuple[dict[str, int], list[str], int, Iterator[tuple[int, list[object]]]]:
     """The first row among the first few that names the required columns."""
-    best: tuple[int, dict[str, int], list[str], list[str]] | None = None
+    best: tuple[int, dict[str, int], list[str]] | None = None
     for number, cells in rows:
         if not any(_text(cell) for cell in cells):
             continue
-        columns, ignored, headers = _map_header(cells)
+        columns, ignored = _map_header(cells)
         if best is None or len(columns) > len(best[1]):
-            best = (number, columns, ignored, headers)
+            best = (number, columns, ignored)
         if all(name in columns for name in REQUIRED) or number >= HEADER_SCAN_ROWS:
             break
     if best is None:
         raise FileRefused("empty", _("The file has no header row and no data."))
-    number, columns, ignored, headers = best
+    number, columns, ignored = best
     missing = [str(FIELD_LABELS[name]) for name in REQUIRED if name not in columns]
     if missing:
         raise FileRefused(
@@ -284,14 +282,13 @@ def _find_header(
             _("Required columns are missing: %(columns)s (for example 姓名 and 身份证号).")
             % {"columns": ", ".join(missing)},
         )
-    return columns, ignored, number, headers, rows
+    return columns, ignored, number, rows
 
 
-def _map_header(cells: list[object]) -> tuple[dict[str, int], list[str], list[str]]:
+def _map_header(cells: list[object]) -> tuple[dict[str, int], list[str]]:
     columns: dict[str, int] = {}
     ignored: list[str] = []
-    headers = [_text(cell) for cell in cells]
-    for index, header in enumerate(headers):
+    for index, header in enumerate(_text(cell) for cell in cells):
         if not header:
             continue
         name = _HEADER_LOOKUP.get(_fold_header(header))
@@ -304,7 +301,7 @@ def _map_header(cells: list[object]) -> tuple[dict[str, int], list[str], list[st
             )
         else:
             columns[name] = index
-    return columns, ignored, headers
+    return columns, ignored
 
 
 def _text(cell: object) -> str:

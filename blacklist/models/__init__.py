@@ -11,6 +11,7 @@ from .registry import (
     NoticeStatus,
     Programme,
     Subject,
+    subject_hmac,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "ObjectionStatus",
     "Programme",
     "Subject",
+    "subject_hmac",
 ]

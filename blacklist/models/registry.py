@@ -189,6 +189,11 @@ SUBJECT_KINDS = [
 ]
 
 
+def subject_hmac(number: str) -> str:
+    """The keyed hash that identifies a subject: the one lookup key for ID numbers."""
+    return identity.lookup_hmac(number, key=settings.ID_LOOKUP_KEY)
+
+
 class Subject(models.Model):
     """懲戒對象: one real identity across all notices.
 

@@ -32,11 +32,14 @@ class Command(BaseCommand):
             run = import_commit(run=run)
             if run.status != "committed":
                 raise RuntimeError(f"import ended {run.status}: {run.refusal}")
-            figures = {"validate": run.validate_seconds, "commit": run.commit_seconds}
+            figures: dict[str, float | None] = {
+                "validate": run.validate_seconds,
+                "commit": run.commit_seconds,
+            }
         else:
             from blacklist.benchmarks.import_export_baseline import import_with_import_export
 
-            figures = import_with_import_export(path=str(file), notice=notice)
+            figures = dict(import_with_import_export(path=str(file), notice=notice))
         figures["total"] = time.perf_counter() - started
         figures["rows"] = notice.entries.count()
         figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

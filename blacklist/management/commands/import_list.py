@@ -1,5 +1,6 @@
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     def _report(self, run: ImportRun, *, as_json: bool) -> None:
-        summary = {
+        summary: dict[str, Any] = {
             "import": run.pk,
             "status": run.status,
             "rows": run.rows,
