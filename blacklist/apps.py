@@ -6,3 +6,7 @@ class BlacklistConfig(AppConfig):
     name = "blacklist"
     verbose_name = _("penalty lists")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # registers the API key scheme with the OpenAPI generator
+        from blacklist.api import schema  # noqa: F401

@@ -45,6 +45,7 @@ __all__ = [
     "make_resident_id",
     "mask_id",
     "mask_name",
+    "name_hmac",
     "normalize_id",
     "parse_identity",
 ]
@@ -372,6 +373,13 @@ def lookup_hmac(normalized: str, *, key: bytes) -> str:
     # normalize_id is idempotent; applying it here keeps raw and normalised input on one hash.
     message = normalize_id(normalized).encode("utf-8")
     return hmac.digest(key, message, "sha256").hex()
+
+
+def name_hmac(name: str, *, key: bytes) -> str:
+    """Keyed hash of a folded name, for audit logs that must not hold the name itself."""
+    if not key:
+        raise ValueError("lookup key must not be empty")
+    return hmac.digest(key, b"name:" + fold_name(name).encode("utf-8"), "sha256").hex()
 
 
 # AES-256-GCM: authenticated like Fernet at a fifth of its cost per value, which counts when

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
 
-from blacklist import publication
+from blacklist import api_clients, publication
 from blacklist.importing import pipeline
 from blacklist.models import ImportRun
 
@@ -19,6 +19,11 @@ def publish_due_notices() -> list[int]:
 @shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
 def expire_due_entries() -> int:
     return publication.entries_expire_due()
+
+
+@shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
+def purge_query_log() -> int:
+    return api_clients.query_logs_purge()
 
 
 # Imports retry only on database hiccups: a refused file is an answer, not a failure.

@@ -92,6 +92,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "csp",
+    "rest_framework",
+    "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "blacklist",
 ]
 
@@ -214,6 +219,42 @@ RATELIMIT_VIEW = "blacklist.web.views.rate_limited"
 # Behind a proxy, the client's address comes from X-Forwarded-For; set to that header's key.
 RATELIMIT_IP_META_KEY = os.getenv("RATELIMIT_IP_META_KEY") or None
 OBJECTION_MAX_ATTACHMENT_BYTES = 5 * 2**20
+
+# The API for credit platforms (/api/v1/).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["blacklist.api.access.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["blacklist.api.access.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["blacklist.api.access.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "blacklist.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "信用懲戒公示平台 API",
+    "DESCRIPTION": (
+        "Screening and list-following API for credit platforms. Every request carries "
+        "`Authorization: Api-Key <key>`. Scopes: `lookup` (programmes, notices, entries, "
+        "checks), `feed` (the change feed), `identity` (full ID numbers and names; without it "
+        "they are masked). Errors are JSON with a stable `code` and a `message`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "blacklist.api.schema.add_error_responses",
+    ],
+}
+# The audit log of platforms' queries is kept this long, then deleted by a daily task.
+QUERY_LOG_RETENTION_DAYS = int(os.getenv("QUERY_LOG_RETENTION_DAYS", "365"))
 
 # Celery. The default broker is kombu's filesystem transport under var/, so a
 # development machine needs no server; production sets CELERY_BROKER_URL.

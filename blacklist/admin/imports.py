@@ -1,6 +1,5 @@
 """Importing a list: upload → validation → preview → confirmation → commit."""
 
-import csv
 from typing import Any, cast
 
 from django import forms
@@ -16,11 +15,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from blacklist import tasks
+from blacklist.csvfiles import write_csv
 from blacklist.importing.pipeline import import_progress, import_start
 from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus
 
 ERRORS_SHOWN = 200
-CSV_UNSAFE = ("=", "+", "-", "@", "\t", "\r")
 
 
 class UploadForm(forms.Form):
@@ -137,14 +136,12 @@ class ImportRunAdmin(admin.ModelAdmin):
         run = self._run(request, pk)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-        writer = csv.writer(response)
-        writer.writerow([_("row"), _("sequence"), _("column"), _("code"), _("message"), _("value")])
-        for problem in run.errors:
-            cells = [
-                problem.get(key, "") for key in ("row", "seq", "column", "code", "message", "value")
-            ]
-            writer.writerow([_csv_safe(cell) for cell in cells])
+        header = [_("row"), _("sequence"), _("column"), _("code"), _("message"), _("value")]
+        keys = ("row", "seq", "column", "code", "message", "value")
+        write_csv(
+            response,
+            [header, *([problem.get(key, "") for key in keys] for problem in run.errors)],
+        )
         return response
 
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
@@ -173,10 +170,3 @@ def progress_label(progress: dict[str, Any]) -> str:
     if progress.get("seconds_left") is not None:
         parts.append(_("about %(seconds)s s left") % {"seconds": progress["seconds_left"]})
     return " · ".join(parts)
-
-
-def _csv_safe(cell: Any) -> Any:
-    """Spreadsheet programs run cells that start like formulas; make them plain text."""
-    if isinstance(cell, str) and cell.startswith(CSV_UNSAFE):
-        return "'" + cell
-    return cell

@@ -1,6 +1,7 @@
 from .changes import ChangeCounter, ChangeEvent, ChangeKind
 from .imports import ImportRun, ImportStatus
 from .objections import Objection, ObjectionStatus
+from .platforms import ApiClient, ApiKey, ApiScope, CheckPurpose, QueryLog
 from .registry import (
     Authority,
     Entry,
@@ -15,10 +16,14 @@ from .registry import (
 )
 
 __all__ = [
+    "ApiClient",
+    "ApiKey",
+    "ApiScope",
     "Authority",
     "ChangeCounter",
     "ChangeEvent",
     "ChangeKind",
+    "CheckPurpose",
     "Entry",
     "EntryQuerySet",
     "EntryStatus",
@@ -30,6 +35,7 @@ __all__ = [
     "Objection",
     "ObjectionStatus",
     "Programme",
+    "QueryLog",
     "Subject",
     "subject_hmac",
 ]

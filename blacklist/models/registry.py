@@ -254,6 +254,26 @@ class EntryQuerySet(models.QuerySet["Entry"]):
             term_end__gte=today,
         )
 
+    def listed_on(self, day: datetime.date) -> "EntryQuerySet":
+        """Listed at the end of a past day, from terms and publication history.
+
+        The same rule as `listed()`, read back in time: the notice had been published and
+        not yet withdrawn, the day lay within the term, and the entry had not yet been
+        revoked or withdrawn (an expiry only ever follows the term's end).
+        """
+        end_of_day = timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+        )
+        return self.filter(
+            Q(notice__withdrawn_at__isnull=True) | Q(notice__withdrawn_at__gte=end_of_day),
+            Q(status__in=[EntryStatus.ACTIVE, EntryStatus.EXPIRED])
+            | Q(status_changed_at__gte=end_of_day),
+            notice__status__in=[NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN],
+            notice__published_at__lt=end_of_day,
+            term_start__lte=day,
+            term_end__gte=day,
+        )
+
 
 # RFC 4648 base32 re-lettered as Crockford's (lower case), which keeps the order of values.
 _TO_CROCKFORD = str.maketrans(

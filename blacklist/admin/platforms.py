@@ -1,0 +1,133 @@
+"""Credit platforms in the admin: clients, their keys (shown once), and the query audit log."""
+
+import itertools
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
+
+from blacklist.admin.registry import ReadOnlyAdmin
+from blacklist.api_clients import api_key_issue
+from blacklist.csvfiles import write_csv
+from blacklist.models import ApiClient, ApiKey, ApiScope, QueryLog
+from blacklist.models.platforms import scopes_of
+
+# The library's own key model is unused: keys here belong to a client.
+admin.site.unregister(APIKey)
+
+
+class ApiClientForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "organisation", "contact", "scopes", "rate_per_minute", "active"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["scopes"] = scopes_of(self.instance.scopes)
+
+    def clean_scopes(self) -> str:
+        return ",".join(self.cleaned_data["scopes"])
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    fields = ["prefix", "name", "created", "expiry_date", "revoked"]
+    readonly_fields = ["prefix", "name", "created"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # new keys come from the action, which shows them once
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
+    list_display = ["name", "organisation", "scopes", "rate_per_minute", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "organisation"]
+    inlines = [ApiKeyInline]
+    actions = ["issue_key", "disable"]
+
+    @admin.action(description=_("Issue a new key (shown once)"), permissions=["change"])
+    def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        for client in queryset:
+            key = api_key_issue(client=client, name=timezone.localtime().strftime("%Y-%m-%d %H:%M"))
+            self.message_user(
+                request,
+                _("New key for %(client)s, shown only now: %(key)s")
+                % {"client": client.name, "key": key},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Disable the selected clients"), permissions=["change"])
+    def disable(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        count = queryset.update(active=False)
+        self.message_user(request, _("%(count)d clients disabled.") % {"count": count})
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(APIKeyModelAdmin):
+    list_display = [*APIKeyModelAdmin.list_display, "client"]
+    list_filter = ["client", "revoked"]
+    search_fields = ["name", "prefix", "client__name"]
+
+
+@admin.register(QueryLog)
+class QueryLogAdmin(ReadOnlyAdmin):
+    list_display = [
+        "at",
+        "client",
+        "endpoint",
+        "method",
+        "status_code",
+        "purpose",
+        "subjects",
+        "hits",
+    ]
+    list_filter = ["client", "endpoint", "purpose", "status_code", "at"]
+    date_hierarchy = "at"
+    list_select_related = ["client"]
+    actions = ["export_csv"]
+
+    @admin.action(description=_("Export the selected rows as CSV"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[QueryLog]) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="api-query-log.csv"'
+        header = [
+            _("time"),
+            _("client"),
+            _("endpoint"),
+            _("method"),
+            _("status"),
+            _("purpose"),
+            _("subjects asked"),
+            _("hits"),
+            _("identifiers (keyed HMACs)"),
+        ]
+        rows = (
+            [
+                timezone.localtime(row.at).isoformat(),
+                row.client.name,
+                row.endpoint,
+                row.method,
+                row.status_code,
+                row.purpose,
+                row.subjects,
+                row.hits,
+                " ".join(row.identifiers),
+            ]
+            for row in queryset.select_related("client").order_by("at").iterator(chunk_size=2000)
+        )
+        write_csv(response, itertools.chain([header], rows))
+        return response

@@ -1,0 +1,1 @@
+"""The REST API for credit platforms (`/api/v1/`): thin views over `blacklist.platforms`."""

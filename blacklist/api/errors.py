@@ -1,0 +1,77 @@
+"""Every API error is JSON: a stable `code`, a message in the caller's language, and for
+400 the fields at fault, named by their path (`subjects[3].id_number`)."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler
+
+log = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request is too large.")
+    default_code = "too_large"
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    response = exception_handler(exc, context)
+    if response is None:
+        log.exception("API request failed", exc_info=exc)
+        return Response(
+            {"code": "server_error", "message": _("The server failed to answer; try again later.")},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        fields = dict(_flatten(exc.detail))
+        response.data = {
+            "code": "invalid",
+            "message": _("The request has invalid fields: %(fields)s.")
+            % {"fields": ", ".join(fields)},
+            "fields": fields,
+        }
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        response.data = {
+            "code": codes if isinstance(codes, str) else exc.default_code,
+            "message": str(exc.detail),
+        }
+    return response
+
+
+def _flatten(detail: Any, path: str = ""):
+    """Nested DRF error details as (path, [messages]) pairs."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if isinstance(key, int) or str(key).isdigit():
+                name = f"{path}[{key}]"
+            elif key == api_settings.NON_FIELD_ERRORS_KEY:
+                name = path  # the object at `path` as a whole
+            else:
+                name = f"{path}.{key}" if path else key
+            yield from _flatten(value, name)
+    elif (
+        isinstance(detail, list)
+        and detail
+        and not all(isinstance(item, exceptions.ErrorDetail) for item in detail)
+    ):
+        for index, value in enumerate(detail):
+            if value:
+                yield from _flatten(value, f"{path}[{index}]")
+    else:
+        messages = detail if isinstance(detail, list) else [detail]
+        yield path or api_settings.NON_FIELD_ERRORS_KEY, [str(m) for m in messages]

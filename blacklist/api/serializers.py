@@ -1,0 +1,192 @@
+"""Request validation and the documented shape of every answer.
+
+Answers that can run to thousands of rows (entries, checks, the change feed) are built as
+plain dicts by `blacklist.platforms`; the serializers below describe them for the OpenAPI
+document and validate what callers send.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.fields import ProhibitNullCharactersValidator
+
+from blacklist.models import CheckPurpose, EntryStatus, Notice, Programme
+from blacklist.models.changes import ChangeKind
+from blacklist.platforms import MAX_CHECK_SUBJECTS
+
+MAX_FEED_PAGE = 10_000
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="stable, machine-readable error code")
+    message = serializers.CharField(help_text="for people, in the language asked for")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="400 only: each field at fault, by path, with its problems",
+    )
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = [
+            "code",
+            "name",
+            "legal_basis",
+            "public",
+            "default_offence",
+            "default_measures",
+            "default_term_months",
+        ]
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    authority = serializers.CharField(source="authority.name")
+    programme = serializers.CharField(source="programme.code")
+
+    class Meta:
+        model = Notice
+        fields = [
+            "id",
+            "title",
+            "document_number",
+            "batch_number",
+            "authority",
+            "programme",
+            "published_at",
+            "source_url",
+            "body",
+        ]
+
+
+class SubjectSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["person", "organisation"])
+    name = serializers.CharField(help_text="full with the identity scope, else masked")
+    id_number = serializers.CharField(help_text="full with the identity scope, else masked")
+    id_number_masked = serializers.CharField()
+    gender = serializers.CharField(allow_blank=True, help_text="M, F or empty")
+    region_code = serializers.CharField()
+    region_name = serializers.CharField(allow_blank=True)
+
+
+class EntrySerializer(serializers.Serializer):
+    public_id = serializers.CharField()
+    notice = serializers.IntegerField(help_text="the notice's id")
+    programme = serializers.CharField(help_text="the programme's code")
+    status = serializers.ChoiceField(choices=EntryStatus.values)
+    listed = serializers.BooleanField(help_text="in force today: active and within its term")
+    status_reason = serializers.CharField(allow_blank=True)
+    status_changed_at = serializers.DateTimeField(allow_null=True)
+    term_start = serializers.DateField()
+    term_end = serializers.DateField()
+    offence = serializers.CharField()
+    measures = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    subject = SubjectSerializer()
+
+
+class ChangeEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=ChangeKind.values)
+    reason = serializers.CharField(allow_blank=True)
+    occurred_at = serializers.DateTimeField()
+    entry = EntrySerializer()
+
+
+class ChangePageSerializer(serializers.Serializer):
+    events = ChangeEventSerializer(many=True)
+    next_after = serializers.IntegerField(help_text="pass as `after` to read on")
+    last_seq = serializers.IntegerField(help_text="the newest sequence number so far")
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: one that is given must not be empty (`?after=` is refused)."""
+
+    def to_internal_value(self, data):
+        empty = [name for name in self.fields if name in data and not str(data[name]).strip()]
+        if empty:
+            raise serializers.ValidationError(
+                {name: [_("This parameter must not be empty.")] for name in empty}
+            )
+        return super().to_internal_value(data)
+
+
+class ChangesQuerySerializer(QuerySerializer):
+    after = serializers.IntegerField(min_value=0, max_value=2**63 - 1, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_FEED_PAGE, default=1000)
+
+
+class TextField(serializers.CharField):
+    """Only JSON strings are text: a number or a boolean is refused, not converted."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return data
+
+
+class CheckSubjectSerializer(serializers.Serializer):
+    ref = TextField(max_length=100, help_text="the caller's own reference")
+    id_number = TextField(
+        max_length=40, required=False, allow_blank=True, help_text="resident ID or credit code"
+    )
+    name = TextField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="with an ID number, checked against the listed name; alone, matched folded",
+    )
+
+
+class CheckRequestSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=CheckPurpose.choices)
+    as_of = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="answer as of the end of this past day instead of now",
+    )
+    # No maxItems in the schema: more than the maximum is answered 413, not 400.
+    subjects = serializers.ListField(
+        child=CheckSubjectSerializer(),
+        min_length=1,
+        help_text=f"at most {MAX_CHECK_SUBJECTS} subjects; more is refused with 413",
+    )
+
+    def validate_as_of(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("The date must not lie in the future."))
+        return value
+
+
+class CheckErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class CheckResultSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    listed = serializers.BooleanField(
+        allow_null=True, help_text="null when the subject could not be checked (see `error`)"
+    )
+    match = serializers.ChoiceField(choices=["id_number", "name"], allow_null=True)
+    name_agrees = serializers.BooleanField(
+        allow_null=True, help_text="an ID match: whether the name given is the listed name"
+    )
+    entries = EntrySerializer(many=True)
+    note = serializers.CharField(allow_null=True)
+    error = CheckErrorSerializer(allow_null=True)
+
+
+class CheckResponseSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=CheckPurpose.choices)
+    as_of = serializers.DateField(allow_null=True)
+    checked_at = serializers.DateTimeField()
+    results = CheckResultSerializer(many=True)

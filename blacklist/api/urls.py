@@ -1,0 +1,14 @@
+from django.urls import path, re_path
+
+from blacklist.api import views
+
+urlpatterns = [
+    path("programmes/", views.ProgrammeList.as_view(), name="api-programmes"),
+    path("notices/", views.NoticeList.as_view(), name="api-notices"),
+    path("notices/<int:pk>/", views.NoticeDetail.as_view(), name="api-notice"),
+    path("entries/", views.EntryList.as_view(), name="api-entries"),
+    path("entries/<str:public_id>/", views.EntryDetail.as_view(), name="api-entry"),
+    path("checks/", views.Checks.as_view(), name="api-checks"),
+    path("changes/", views.Changes.as_view(), name="api-changes"),
+    re_path(r"^(?P<rest>.*)$", views.not_found, name="api-not-found"),
+]

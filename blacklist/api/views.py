@@ -1,0 +1,243 @@
+"""API views: check the caller, call one selector, answer, and write the audit log."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from blacklist import platforms
+from blacklist.api import serializers
+from blacklist.api.errors import PayloadTooLarge
+from blacklist.api.filters import EntryFilter
+from blacklist.api_clients import query_log_record
+from blacklist.models import ApiClient, ApiScope, Notice, Programme
+from blacklist.platforms import ENTRY_FIELDS, MAX_CHECK_SUBJECTS, CheckSubject
+
+
+class Cursor(CursorPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_page_size(self, request: Request) -> int:
+        """A page size that is given must be a whole number from 1 to the maximum."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(raw)
+
+    def decode_cursor(self, request: Request):
+        if request.query_params.get(self.cursor_query_param) == "":
+            raise NotFound(self.invalid_cursor_message)
+        return super().decode_cursor(request)
+
+
+class EntryCursor(Cursor):
+    # Public ids are unique and never change; their time prefix keeps new entries last.
+    ordering = "public_id"
+
+
+class NoticeCursor(Cursor):
+    ordering = ("-published_at", "-id")
+
+
+class PlatformView(generics.GenericAPIView):
+    """Every API view: one scope it needs, and one audit row per answered request."""
+
+    required_scope: str = ApiScope.LOOKUP
+    client: ApiClient | None = None
+
+    def perform_authentication(self, request: Request) -> None:
+        user = request.user
+        self.client = user if isinstance(user, ApiClient) else None
+        self.audit: dict[str, Any] = {}
+
+    @property
+    def reveal(self) -> bool:
+        return self.client is not None and self.client.has_scope(ApiScope.IDENTITY)
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.client is not None:
+            query_log_record(
+                client=self.client,
+                endpoint=self.get_view_name_for_log(),
+                method=request.method or "",
+                status_code=response.status_code,
+                **getattr(self, "audit", {}),
+            )
+        return response
+
+    def get_view_name_for_log(self) -> str:
+        match = self.request.resolver_match
+        return match.url_name if match and match.url_name else type(self).__name__
+
+
+class ProgrammeList(PlatformView, generics.ListAPIView):
+    """Every programme, including those shown only to credit platforms."""
+
+    serializer_class = serializers.ProgrammeSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Programme]:
+        return platforms.programmes_for_platforms()
+
+
+class NoticeList(PlatformView, generics.ListAPIView):
+    """Published notices, newest first. Drafts, scheduled and withdrawn notices never show."""
+
+    serializer_class = serializers.NoticeSerializer
+    pagination_class = NoticeCursor
+
+    def get_queryset(self) -> QuerySet[Notice]:
+        return platforms.notices_for_platforms()
+
+
+class NoticeDetail(PlatformView, generics.RetrieveAPIView):
+    serializer_class = serializers.NoticeSerializer
+
+    def get_queryset(self) -> QuerySet[Notice]:
+        return platforms.notices_for_platforms()
+
+
+class EntryList(PlatformView):
+    """Entries of published notices, in a stable order, one cursor page at a time."""
+
+    pagination_class = EntryCursor
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EntryFilter
+
+    def get_queryset(self):
+        return platforms.entries_for_platforms()
+
+    @extend_schema(responses=serializers.EntrySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = (
+            self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*ENTRY_FIELDS))
+            or []
+        )
+        documents = platforms.entry_documents(rows, reveal=self.reveal, today=timezone.localdate())
+        if request.query_params.get("id_number"):
+            self.audit = {
+                "subjects": 1,
+                "hits": sum(doc["listed"] for doc in documents),
+                "identifiers": [platforms.subject_hmac_of(request.query_params["id_number"])],
+            }
+        return self.get_paginated_response(documents)
+
+
+class EntryDetail(PlatformView):
+    def get_queryset(self):
+        return platforms.entries_for_platforms()
+
+    @extend_schema(responses=serializers.EntrySerializer)
+    def get(self, request: Request, public_id: str) -> Response:
+        row = self.get_queryset().filter(public_id=public_id).values(*ENTRY_FIELDS).first()
+        if row is None:
+            raise Http404
+        (document,) = platforms.entry_documents(
+            [row], reveal=self.reveal, today=timezone.localdate()
+        )
+        return Response(document)
+
+
+class Checks(PlatformView):
+    """Screen up to 1,000 customers at once, by ID number and/or name."""
+
+    serializer_class = serializers.CheckRequestSerializer
+
+    @extend_schema(
+        request=serializers.CheckRequestSerializer,
+        responses={200: serializers.CheckResponseSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        subjects = request.data.get("subjects") if isinstance(request.data, dict) else None
+        if isinstance(subjects, list) and len(subjects) > MAX_CHECK_SUBJECTS:
+            raise PayloadTooLarge(_too_many_subjects(len(subjects)), code="too_many_subjects")
+        asked = serializers.CheckRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        data = asked.validated_data
+        outcome = platforms.checks_run(
+            subjects=[
+                CheckSubject(ref=s["ref"], id_number=s.get("id_number", ""), name=s.get("name", ""))
+                for s in data["subjects"]
+            ],
+            as_of=data.get("as_of"),
+            reveal=self.reveal,
+        )
+        self.audit = {
+            "purpose": data["purpose"],
+            "subjects": len(outcome.results),
+            "hits": outcome.hits,
+            "identifiers": outcome.identifiers,
+        }
+        return Response(
+            {
+                "purpose": data["purpose"],
+                "as_of": data["as_of"].isoformat() if data.get("as_of") else None,
+                "checked_at": timezone.localtime().isoformat(),
+                "results": [result.__dict__ for result in outcome.results],
+            }
+        )
+
+
+def _too_many_subjects(count: int) -> str:
+    return _("At most %(max)d subjects per check; this one has %(count)d.") % {
+        "max": MAX_CHECK_SUBJECTS,
+        "count": count,
+    }
+
+
+class Changes(PlatformView):
+    """The change feed: every listing, expiry, revocation and withdrawal, oldest first."""
+
+    required_scope = ApiScope.FEED
+
+    @extend_schema(
+        parameters=[serializers.ChangesQuerySerializer],
+        responses=serializers.ChangePageSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = serializers.ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = platforms.changes_after(
+            after=query.validated_data["after"],
+            limit=query.validated_data["limit"],
+            reveal=self.reveal,
+        )
+        return Response(
+            {"events": page.events, "next_after": page.next_after, "last_seq": page.last_seq}
+        )
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def not_found(request: Request, rest: str = "") -> Response:
+    """Any other path under /api/v1/ gets a JSON 404 like the rest of the API."""
+    raise NotFound

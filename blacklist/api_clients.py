@@ -1,0 +1,88 @@
+"""Services for credit platforms' API clients, their keys and the audit log of their queries."""
+
+import datetime
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from blacklist.models import ApiClient, ApiKey, QueryLog
+
+log = logging.getLogger(__name__)
+
+
+def api_client_create(
+    *,
+    name: str,
+    scopes: Sequence[str],
+    rate_per_minute: int = 600,
+    organisation: str = "",
+    contact: str = "",
+) -> tuple[ApiClient, str]:
+    """A new client and its first key; the key is returned once and stored only hashed."""
+    client = ApiClient(
+        name=name,
+        scopes=",".join(scopes),
+        rate_per_minute=rate_per_minute,
+        organisation=organisation,
+        contact=contact,
+    )
+    client.full_clean()
+    with transaction.atomic():
+        client.save()
+        key = api_key_issue(client=client, name="initial")
+    log.info("API client %s created with scopes %s", client.pk, client.scopes)
+    return client, key
+
+
+def api_key_issue(*, client: ApiClient, name: str) -> str:
+    _, key = ApiKey.objects.create_key(client=client, name=name)
+    return key
+
+
+def api_key_revoke(*, key: ApiKey) -> None:
+    """Revoked keys are refused from the next request on; revoking cannot be undone."""
+    ApiKey.objects.filter(pk=key.pk).update(revoked=True)
+
+
+def query_log_record(
+    *,
+    client: ApiClient,
+    endpoint: str,
+    method: str,
+    status_code: int,
+    purpose: str = "",
+    subjects: int = 0,
+    hits: int = 0,
+    identifiers: Sequence[str] = (),
+) -> QueryLog:
+    return QueryLog.objects.create(
+        client=client,
+        endpoint=endpoint,
+        method=method,
+        status_code=status_code,
+        purpose=purpose,
+        subjects=subjects,
+        hits=hits,
+        identifiers=list(identifiers),
+    )
+
+
+def query_logs_purge(*, now: datetime.datetime | None = None, batch_size: int = 10_000) -> int:
+    """Delete audit rows older than QUERY_LOG_RETENTION_DAYS; safe to run twice or at once."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.QUERY_LOG_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                QueryLog.objects.filter(at__lt=cutoff).values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            count, _ = QueryLog.objects.filter(id__in=ids).delete()
+        deleted += count
+    if deleted:
+        log.info("deleted %d API query log rows older than %s", deleted, cutoff.date())
+    return deleted
