@@ -1,0 +1,77 @@
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from blacklist.api_clients import api_client_create
+from blacklist.models import ApiClient
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(settings, tmp_path) -> Iterator[None]:
+    """Rate counters live in the cache: each test starts from zero in a folder of its own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class Platform:
+    """A credit platform calling the API with its key, as its own code would."""
+
+    def __init__(self, client: ApiClient, key: str) -> None:
+        self.client = client
+        self.key = key
+        self.http = Client(HTTP_ACCEPT_LANGUAGE="en")
+
+    def headers(self) -> dict[str, str]:
+        return {"HTTP_AUTHORIZATION": f"Api-Key {self.key}"}
+
+    def get(self, path: str, params: dict[str, Any] | None = None):
+        return self.http.get(path, params or {}, **self.headers())
+
+    def post(self, path: str, body: Any):
+        return self.http.post(
+            path, json.dumps(body), content_type="application/json", **self.headers()
+        )
+
+    def check(self, subjects: list[dict[str, str]], **fields: Any):
+        return self.post(
+            "/api/v1/checks/", {"purpose": "account_opening", "subjects": subjects, **fields}
+        )
+
+
+PlatformFactory = Callable[..., Platform]
+
+
+@pytest.fixture
+def make_platform(db) -> PlatformFactory:
+    names = iter(range(1, 1000))
+
+    def make(scopes: str = "lookup,feed", rate: int = 10_000) -> Platform:
+        client, key = api_client_create(
+            name=f"bank-{next(names)}", scopes=scopes.split(","), rate_per_minute=rate
+        )
+        return Platform(client, key)
+
+    return make
+
+
+@pytest.fixture
+def bank(make_platform) -> Platform:
+    """A platform with the lookup and feed scopes: it sees masked IDs only."""
+    return make_platform("lookup,feed")
+
+
+@pytest.fixture
+def bureau(make_platform) -> Platform:
+    """A credit bureau that may see full identities."""
+    return make_platform("lookup,feed,identity")

@@ -1,0 +1,106 @@
+"""Who may call the API: keys, scopes, disabled clients, rates, and the operators' command."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from blacklist.api_clients import api_key_issue, api_key_revoke
+from blacklist.models import ApiClient, ApiKey
+from tests.api.conftest import Platform
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_request_without_a_key_is_refused_with_401_and_the_scheme():
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/entries/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Api-Key"
+    assert response.json()["code"] == "not_authenticated"
+    assert response.json()["message"]
+
+
+@pytest.mark.parametrize("header", ["Api-Key nonsense", "Api-Key abc.def", "Bearer x", "Api-Key"])
+def test_a_wrong_key_is_refused(header):
+    response = Client().get("/api/v1/entries/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response.json()["code"] in {"authentication_failed", "not_authenticated"}
+
+
+def test_a_valid_key_is_let_in(bank: Platform):
+    assert bank.get("/api/v1/programmes/").status_code == 200
+
+
+def test_keys_are_stored_only_hashed(bank: Platform):
+    stored = ApiKey.objects.get(client=bank.client)
+    secret = bank.key.partition(".")[2]
+    assert secret not in stored.hashed_key and secret not in stored.id
+    assert stored.hashed_key.startswith("sha512$$")
+
+
+def test_a_revoked_key_is_refused_at_once_while_another_key_still_works(bank: Platform):
+    second = Platform(bank.client, api_key_issue(client=bank.client, name="second"))
+    assert bank.get("/api/v1/programmes/").status_code == 200
+    api_key_revoke(key=ApiKey.objects.get(prefix=bank.key.partition(".")[0]))
+    refused = bank.get("/api/v1/programmes/")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "authentication_failed"
+    assert second.get("/api/v1/programmes/").status_code == 200
+
+
+def test_a_disabled_client_is_refused_at_once(bank: Platform):
+    assert bank.get("/api/v1/programmes/").status_code == 200
+    ApiClient.objects.filter(pk=bank.client.pk).update(active=False)
+    assert bank.get("/api/v1/programmes/").status_code == 401
+
+
+def test_an_endpoint_outside_the_clients_scopes_is_forbidden(make_platform):
+    lookup_only = make_platform("lookup")
+    response = lookup_only.get("/api/v1/changes/", {"after": 0})
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    feed_only = make_platform("feed")
+    assert feed_only.get("/api/v1/entries/").status_code == 403
+    assert feed_only.check([{"ref": "1", "name": "张三"}]).status_code == 403
+    assert feed_only.get("/api/v1/changes/", {"after": 0}).status_code == 200
+
+
+def test_each_client_has_its_own_rate_and_is_told_when_to_retry(make_platform):
+    slow = make_platform("lookup", rate=3)
+    other = make_platform("lookup", rate=3)
+    answers = [slow.get("/api/v1/programmes/").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    limited = slow.get("/api/v1/programmes/")
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "throttled"
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    assert other.get("/api/v1/programmes/").status_code == 200
+
+
+def test_create_api_client_prints_the_key_alone_on_the_last_line_and_it_works():
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "create_api_client",
+        "Example Bank",
+        "--scopes",
+        "lookup,feed",
+        "--rate",
+        "120",
+        stdout=out,
+        stderr=err,
+    )
+    key = out.getvalue().strip().splitlines()[-1]
+    client = ApiClient.objects.get(name="Example Bank")
+    assert client.has_scope("lookup") and client.has_scope("feed")
+    assert not client.has_scope("identity")
+    assert client.rate_per_minute == 120
+    assert Platform(client, key).get("/api/v1/programmes/").status_code == 200
+
+
+def test_create_api_client_refuses_an_unknown_scope_and_creates_nothing():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="everything"):
+        call_command("create_api_client", "Bad", "--scopes", "lookup,everything")
+    assert not ApiClient.objects.filter(name="Bad").exists()

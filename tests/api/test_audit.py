@@ -1,0 +1,115 @@
+"""The audit log of platforms' queries: what is kept, retention, and the officials' admin."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from blacklist import tasks
+from blacklist.api_clients import query_log_record
+from blacklist.models import ApiClient, ApiKey, QueryLog
+from tests.api.conftest import Platform
+from tests.web.people import person, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_answered_request_is_logged_and_lookups_by_id_keep_only_an_hmac(bank: Platform):
+    zhang = person("张三")
+    publish([zhang])
+    bank.get("/api/v1/programmes/")
+    bank.get("/api/v1/entries/", {"id_number": zhang.id_number})
+    bank.get("/api/v1/entries/", {"id_number": "123"})
+    rows = list(
+        QueryLog.objects.order_by("id").values_list("endpoint", "status_code", "subjects", "hits")
+    )
+    assert rows == [
+        ("api-programmes", 200, 0, 0),
+        ("api-entries", 200, 1, 1),
+        ("api-entries", 400, 0, 0),
+    ]
+    lookup = QueryLog.objects.get(endpoint="api-entries", status_code=200)
+    assert len(lookup.identifiers) == 1 and zhang.id_number not in lookup.identifiers[0]
+
+
+def test_old_rows_are_deleted_after_the_retention_period_by_a_task_safe_to_repeat(
+    settings, bank: Platform
+):
+    settings.QUERY_LOG_RETENTION_DAYS = 30
+    old = query_log_record(
+        client=bank.client, endpoint="api-checks", method="POST", status_code=200
+    )
+    recent = query_log_record(
+        client=bank.client, endpoint="api-checks", method="POST", status_code=200
+    )
+    QueryLog.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=31))
+    QueryLog.objects.filter(pk=recent.pk).update(at=timezone.now() - datetime.timedelta(days=29))
+    assert tasks.purge_query_log() == 1
+    assert tasks.purge_query_log() == 0
+    assert list(QueryLog.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@pytest.fixture
+def officer() -> Client:
+    user = get_user_model().objects.create_superuser("auditor", "a@example.org", "pw")
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(user)
+    return browser
+
+
+def test_officials_filter_and_export_the_log_as_csv_with_hmacs_only(
+    officer: Client, bank: Platform, bureau: Platform
+):
+    zhang = person("张三")
+    publish([zhang])
+    bank.check([{"ref": "1", "id_number": zhang.id_number}], purpose="credit_review")
+    bureau.get("/api/v1/programmes/")
+    page = officer.get("/admin/blacklist/querylog/", {"client__id__exact": bank.client.pk})
+    assert page.status_code == 200
+    assert [row.endpoint for row in page.context["cl"].result_list] == ["api-checks"]
+    ids = [str(pk) for pk in QueryLog.objects.values_list("pk", flat=True)]
+    export = officer.post(
+        "/admin/blacklist/querylog/", {"action": "export_csv", "_selected_action": ids}
+    )
+    assert export["Content-Type"].startswith("text/csv")
+    text = export.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = text.strip().splitlines()
+    assert len(lines) == 3
+    assert "credit_review" in text and bank.client.name in text
+    assert zhang.id_number not in text
+
+
+def test_the_admin_issues_a_key_shown_once_that_then_works(officer: Client, bank: Platform):
+    response = officer.post(
+        "/admin/blacklist/apiclient/",
+        {"action": "issue_key", "_selected_action": [bank.client.pk]},
+        follow=True,
+    )
+    message = next(str(m) for m in response.context["messages"])
+    key = message.rsplit(" ", 1)[-1]
+    assert Platform(bank.client, key).get("/api/v1/programmes/").status_code == 200
+    assert ApiKey.objects.filter(client=bank.client).count() == 2
+    detail = officer.get(f"/admin/blacklist/apiclient/{bank.client.pk}/change/").content.decode()
+    assert key.partition(".")[2] not in detail
+
+
+def test_the_admin_creates_a_client_with_scopes_ticked(officer: Client):
+    response = officer.post(
+        "/admin/blacklist/apiclient/add/",
+        {
+            "name": "Example Pay",
+            "organisation": "Example Payment Co.",
+            "contact": "ops@example.org",
+            "scopes": ["lookup", "identity"],
+            "rate_per_minute": 60,
+            "active": "on",
+            "keys-TOTAL_FORMS": 0,
+            "keys-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client = ApiClient.objects.get(name="Example Pay")
+    assert client.scopes == "lookup,identity"
