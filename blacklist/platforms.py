@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,27 +35,31 @@ MAX_CHECK_SUBJECTS = 1000
 # SQLite and PostgreSQL both take this many parameters in one IN list comfortably.
 _IN_CHUNK = 500
 
-ENTRY_FIELDS = (
+# What the feed says of an entry: enough to keep a copy of the list in step. The rest
+# (offence, measures, reasons) is one `entries/{public_id}/` away.
+FEED_ENTRY_FIELDS = (
     "public_id",
     "notice_id",
     "notice__programme__code",
     "notice__programme__name_mask",
     "status",
-    "status_reason",
-    "status_changed_at",
     "term_start",
     "term_end",
-    "offence",
-    "measures",
-    "updated_at",
     "subject__kind",
     "subject__name",
-    "subject__name_key",
     "subject__id_masked",
     "subject__id_encrypted",
     "subject__gender",
     "subject__region_code",
     "subject__region_name",
+)
+ENTRY_FIELDS = (
+    *FEED_ENTRY_FIELDS,
+    "status_reason",
+    "status_changed_at",
+    "offence",
+    "measures",
+    "updated_at",
 )
 
 
@@ -80,61 +85,70 @@ def subject_hmac_of(raw_number: str) -> str:
 
 
 def entry_documents(
-    rows: Iterable[dict[str, Any]], *, reveal: bool, prefix: str = "", today: datetime.date
+    rows: Iterable[Sequence[Any]], *, reveal: bool, today: datetime.date, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Entries as the API shows them, from `values()` rows holding ENTRY_FIELDS."""
-    keys = {name: prefix + name for name in ENTRY_FIELDS}
+    """Entries as the API shows them, from rows holding FEED_ENTRY_FIELDS (from `offset`)
+    and, when longer, the rest of ENTRY_FIELDS. Written for speed: a feed page has 10,000."""
+    encryption_keys = settings.FIELD_ENCRYPTION_KEYS
+    active = EntryStatus.ACTIVE.value
+    tz = timezone.get_current_timezone()
+    full = offset + len(ENTRY_FIELDS)
     documents = []
     for row in rows:
-
-        def value(name: str, row: dict[str, Any] = row) -> Any:
-            return row[keys[name]]
-
-        kind = value("subject__kind")
+        (public_id, notice, programme, mask_style, status, term_start, term_end, kind, name,
+         masked, sealed, gender, region_code, region_name) = row[offset : offset + 14]  # fmt: skip
         if reveal:
-            name = value("subject__name")
-            number = identity.decrypt_id(
-                value("subject__id_encrypted"), keys=settings.FIELD_ENCRYPTION_KEYS
-            )
+            number = identity.decrypt_id(sealed, keys=encryption_keys)
         else:
-            name = identity.mask_name(
-                value("subject__name"),
-                kind=SubjectKind(kind),
-                style=value("notice__programme__name_mask"),
-            )
-            number = value("subject__id_masked")
-        status = value("status")
-        term_start, term_end = value("term_start"), value("term_end")
-        documents.append(
-            {
-                "public_id": value("public_id"),
-                "notice": value("notice_id"),
-                "programme": value("notice__programme__code"),
-                "status": status,
-                "listed": status == EntryStatus.ACTIVE and term_start <= today <= term_end,
-                "status_reason": value("status_reason"),
-                "status_changed_at": _time(value("status_changed_at")),
-                "term_start": term_start.isoformat(),
-                "term_end": term_end.isoformat(),
-                "offence": value("offence"),
-                "measures": value("measures"),
-                "updated_at": _time(value("updated_at")),
-                "subject": {
-                    "kind": kind,
-                    "name": name,
-                    "id_number": number,
-                    "id_number_masked": value("subject__id_masked"),
-                    "gender": value("subject__gender"),
-                    "region_code": value("subject__region_code"),
-                    "region_name": value("subject__region_name"),
-                },
+            name = identity.mask_name(name, kind=SubjectKind(kind), style=mask_style)
+            number = masked
+        document = {
+            "public_id": public_id,
+            "notice": notice,
+            "programme": programme,
+            "status": status,
+            "listed": status == active and term_start <= today <= term_end,
+            "term_start": term_start.isoformat(),
+            "term_end": term_end.isoformat(),
+            "subject": {
+                "kind": kind,
+                "name": name,
+                "id_number": number,
+                "id_number_masked": masked,
+                "gender": gender,
+                "region_code": region_code,
+                "region_name": region_name,
+            },
+        }
+        if len(row) >= full:
+            reason, changed, offence, measures, updated = row[offset + 14 : full]
+            document |= {
+                "status_reason": reason,
+                "status_changed_at": _local_iso(changed, tz) if changed else None,
+                "offence": offence,
+                "measures": measures,
+                "updated_at": _local_iso(updated, tz),
             }
-        )
+        documents.append(document)
     return documents
 
 
-def _time(moment: datetime.datetime | None) -> str | None:
-    return timezone.localtime(moment).isoformat() if moment else None
+def _local_iso(moment: datetime.datetime, tz: datetime.tzinfo) -> str:
+    if moment.tzinfo is None:  # a raw SQLite row: stored in UTC
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(tz).isoformat()
+
+
+def _raw_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """Rows as the database driver returns them, for the feed's hot path.
+
+    Django's per-value converters cost a third of a 10,000-event page; the drivers
+    already return dates and times as objects (naive UTC on SQLite, see `_local_iso`).
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 # --- the change feed ---------------------------------------------------------------------------
@@ -153,23 +167,39 @@ def changes_after(*, after: int, limit: int, reveal: bool) -> ChangePage:
     Numbers are handed out without gaps and committed in order (see `changes_record`),
     so reading `seq > after` never skips an event that commits later.
     """
-    rows = list(
+    # Programme code and mask come from a map of the page's few notices rather than two
+    # more joins per row: a tenth of the page's time.
+    rows = _raw_rows(
         ChangeEvent.objects.filter(seq__gt=after)
         .order_by("seq")
-        .values("seq", "kind", "reason", "occurred_at", *("entry__" + f for f in ENTRY_FIELDS))[
-            :limit
-        ]
+        .values_list(
+            "seq",
+            "kind",
+            "reason",
+            "occurred_at",
+            "entry__public_id",
+            "entry__notice_id",
+            *("entry__" + f for f in FEED_ENTRY_FIELDS[4:]),
+        )[:limit]
     )
-    entries = entry_documents(rows, reveal=reveal, prefix="entry__", today=timezone.localdate())
+    programmes = {
+        notice: (code, mask)
+        for notice, code, mask in Notice.objects.filter(
+            id__in={row[5] for row in rows}
+        ).values_list("id", "programme__code", "programme__name_mask")
+    }
+    rows = [row[:6] + programmes[row[5]] + row[6:] for row in rows]
+    entries = entry_documents(rows, reveal=reveal, today=timezone.localdate(), offset=4)
+    tz = timezone.get_current_timezone()
     events = [
         {
-            "seq": row["seq"],
-            "kind": row["kind"],
-            "reason": row["reason"],
-            "occurred_at": _time(row["occurred_at"]),
+            "seq": seq,
+            "kind": kind,
+            "reason": reason,
+            "occurred_at": _local_iso(occurred_at, tz),
             "entry": entry,
         }
-        for row, entry in zip(rows, entries, strict=True)
+        for (seq, kind, reason, occurred_at, *_rest), entry in zip(rows, entries, strict=True)
     ]
     return ChangePage(
         events=events,
@@ -306,11 +336,12 @@ def _documents_by(
         rows = list(
             entries.filter(**{column + "__in": ordered[start : start + _IN_CHUNK]})
             .order_by("term_start", "public_id")
-            .values(column, *ENTRY_FIELDS)
+            .values_list(column, "subject__name_key", *ENTRY_FIELDS)
         )
-        for row, doc in zip(rows, entry_documents(rows, reveal=reveal, today=today), strict=True):
-            doc["_name_key"] = row["subject__name_key"]
-            grouped[row[column]].append(doc)
+        documents = entry_documents(rows, reveal=reveal, today=today, offset=2)
+        for (key, name_key, *_rest), doc in zip(rows, documents, strict=True):
+            doc["_name_key"] = name_key
+            grouped[key].append(doc)
     return grouped
 
 

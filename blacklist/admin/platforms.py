@@ -78,9 +78,9 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
-    list_display = [*APIKeyModelAdmin.list_display, "client"]
-    list_filter = ["client", "revoked"]
-    search_fields = ["name", "prefix", "client__name"]
+    list_display = (*APIKeyModelAdmin.list_display, "client")  # type: ignore[assignment]
+    list_filter = ("client", "revoked")  # type: ignore[assignment]
+    search_fields = ("name", "prefix", "client__name")  # type: ignore[assignment]
 
 
 @admin.register(QueryLog)

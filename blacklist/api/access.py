@@ -1,6 +1,6 @@
 """Who may call the API: keys, scopes and per-client rates."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, throttling
@@ -21,7 +21,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not key:
             return None
         try:
-            api_key = ApiKey.objects.get_from_key(key.strip())
+            api_key = cast(ApiKey, ApiKey.objects.get_from_key(key.strip()))
         except ApiKey.DoesNotExist:
             raise exceptions.AuthenticationFailed(
                 _("The API key is not valid, has been revoked, or its client is disabled.")

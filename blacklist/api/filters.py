@@ -15,7 +15,7 @@ class StrictForm(forms.Form):
     """A parameter that is given must say something: `?term_end_to=` is refused, not ignored."""
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for name in self.fields:
             if name in self.data and not str(self.data[name]).strip():
                 self.add_error(name, _("This parameter must not be empty."))

@@ -5,6 +5,8 @@ plain dicts by `blacklist.platforms`; the serializers below describe them for th
 document and validate what callers send.
 """
 
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -70,20 +72,23 @@ class SubjectSerializer(serializers.Serializer):
     region_name = serializers.CharField(allow_blank=True)
 
 
-class EntrySerializer(serializers.Serializer):
+class FeedEntrySerializer(serializers.Serializer):
     public_id = serializers.CharField()
     notice = serializers.IntegerField(help_text="the notice's id")
     programme = serializers.CharField(help_text="the programme's code")
-    status = serializers.ChoiceField(choices=EntryStatus.values)
+    status = serializers.ChoiceField(choices=EntryStatus.values, help_text="as of now")
     listed = serializers.BooleanField(help_text="in force today: active and within its term")
-    status_reason = serializers.CharField(allow_blank=True)
-    status_changed_at = serializers.DateTimeField(allow_null=True)
     term_start = serializers.DateField()
     term_end = serializers.DateField()
+    subject = SubjectSerializer()
+
+
+class EntrySerializer(FeedEntrySerializer):
+    status_reason = serializers.CharField(allow_blank=True)
+    status_changed_at = serializers.DateTimeField(allow_null=True)
     offence = serializers.CharField()
     measures = serializers.CharField()
     updated_at = serializers.DateTimeField()
-    subject = SubjectSerializer()
 
 
 class ChangeEventSerializer(serializers.Serializer):
@@ -91,7 +96,7 @@ class ChangeEventSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ChangeKind.values)
     reason = serializers.CharField(allow_blank=True)
     occurred_at = serializers.DateTimeField()
-    entry = EntrySerializer()
+    entry = FeedEntrySerializer(help_text="the entry as it is now; details at entries/{public_id}/")
 
 
 class ChangePageSerializer(serializers.Serializer):
@@ -123,14 +128,14 @@ class TextField(serializers.CharField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
-        self.validators = [
+        self.validators: list[Any] = [
             v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
         ]
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        return data
+        return str(data)
 
 
 class CheckSubjectSerializer(serializers.Serializer):

@@ -135,10 +135,11 @@ class EntryList(PlatformView):
 
     @extend_schema(responses=serializers.EntrySerializer(many=True))
     def get(self, request: Request) -> Response:
-        rows = (
-            self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*ENTRY_FIELDS))
-            or []
+        # dict rows: the cursor reads its position (public_id) from them by name
+        page = self.paginate_queryset(
+            self.filter_queryset(self.get_queryset()).values(*ENTRY_FIELDS)
         )
+        rows = [tuple(row[name] for name in ENTRY_FIELDS) for row in page or []]
         documents = platforms.entry_documents(rows, reveal=self.reveal, today=timezone.localdate())
         if request.query_params.get("id_number"):
             self.audit = {
@@ -155,7 +156,7 @@ class EntryDetail(PlatformView):
 
     @extend_schema(responses=serializers.EntrySerializer)
     def get(self, request: Request, public_id: str) -> Response:
-        row = self.get_queryset().filter(public_id=public_id).values(*ENTRY_FIELDS).first()
+        row = self.get_queryset().filter(public_id=public_id).values_list(*ENTRY_FIELDS).first()
         if row is None:
             raise Http404
         (document,) = platforms.entry_documents(

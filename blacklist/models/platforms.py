@@ -87,11 +87,11 @@ class ApiKey(AbstractAPIKey):
         ApiClient, on_delete=models.CASCADE, related_name="keys", verbose_name=_("client")
     )
 
-    objects = ApiKeyManager()
+    objects = ApiKeyManager()  # type: ignore[assignment,misc]
 
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = _("API key")
-        verbose_name_plural = _("API keys")
+        verbose_name = _("API key")  # type: ignore[assignment]
+        verbose_name_plural = _("API keys")  # type: ignore[assignment]
 
 
 class QueryLog(models.Model):

@@ -122,6 +122,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(liv
             "--report-dir",
             str(tmp_path),
         ],
+        cwd=tmp_path,  # schemathesis keeps a cache in its working folder
         capture_output=True,
         text=True,
         timeout=600,

@@ -15,11 +15,13 @@ class Command(BaseCommand):
     help = (
         "import: validate and commit N fictional rows on a fresh SQLite database, side by side "
         "with django-import-export's bulk mode on the same rows. search: name and ID searches "
-        "through the view on a database of N entries, side by side with a naive icontains query."
+        "through the view on a database of N entries, side by side with a naive icontains query. "
+        "api: checks of 1,000 IDs and 10,000-event feed pages on the same database, side by "
+        "side with a query per subject and DRF model serializers."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("suites", nargs="*", default=["import", "search"])
+        parser.add_argument("suites", nargs="*", default=["import", "search", "api"])
         parser.add_argument(
             "--entries", type=int, default=1_000_000, help="size of the search database"
         )
@@ -46,6 +48,27 @@ class Command(BaseCommand):
             self._import(folder, rows=rows, baseline_rows=baseline_rows)
         if "search" in suites:
             self._search(folder, entries=entries)
+        if "api" in suites:
+            self._api(folder, entries=entries)
+
+    def _api(self, folder: Path, *, entries: int) -> None:
+        database = folder / f"search-{entries}.sqlite3"  # the search benchmark's database
+        done = self._run(["bench_api_once", "--entries", str(entries)], folder, database)
+        (folder / "api.json").write_text(json.dumps(done, indent=2))
+        self.stdout.write(
+            f"\nAPI, SQLite, {done['entries']:,} entries in force, {done['events']:,} change events"
+        )
+        for label, key, naive in (
+            ("POST checks/ 1,000 IDs", "checks_1000_ids", "naive_checks_1000_ids"),
+            ("GET changes/ 10,000 events", "feed_10000_events", "naive_feed_10000_events"),
+        ):
+            ours, theirs = done[key], done[naive]
+            self.stdout.write(
+                f"  {label:27} p50 {ours['p50_ms']:7.1f} ms  p95 {ours['p95_ms']:7.1f} ms   "
+                f"naive ORM + serializer p50 {theirs['p50_ms']:8.1f} ms "
+                f"({theirs['p50_ms'] / ours['p50_ms']:.0f}× slower)"
+            )
+        self.stdout.write(f"  listed per check of 1,000 sampled subjects: {done['hits_per_check']}")
 
     def _search(self, folder: Path, *, entries: int) -> None:
         database = folder / f"search-{entries}.sqlite3"  # kept: filling it takes minutes

@@ -4,7 +4,8 @@ import json
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
@@ -59,7 +60,7 @@ def _naive_icontains(query: str) -> None:
     list(found.select_related("subject")[:20])
 
 
-def _timed(queries: list[str], run: Callable[[str], object]) -> list[float]:
+def _timed(queries: Sequence[Any], run: Callable[[Any], object]) -> list[float]:
     run(queries[0])  # warm caches once
     times = []
     for query in queries:
