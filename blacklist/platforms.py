@@ -269,19 +269,16 @@ def checks_run(
             identifiers.append(identity.name_hmac(subject.name, key=settings.ID_LOOKUP_KEY))
 
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)
-    by_id = _documents_by(
-        entries,
-        "subject__id_hmac",
-        {a[1] for a in asked if isinstance(a, tuple) and a[0] == "id"},
-        reveal=reveal,
-        today=today,
-    )
-    by_name = _documents_by(
-        entries,
-        "subject__name_key",
-        {a[1] for a in asked if isinstance(a, tuple) and a[0] == "name"},
-        reveal=reveal,
-        today=today,
+    # one query per kind of key (in chunks), not one per subject
+    by_id, by_name = (
+        _documents_by(
+            entries,
+            column,
+            {a[1] for a in asked if isinstance(a, tuple) and a[0] == kind},
+            reveal=reveal,
+            today=today,
+        )
+        for kind, column in (("id", "subject__id_hmac"), ("name", "subject__name_key"))
     )
 
     results = []

@@ -1,11 +1,29 @@
 import os
+from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
 from django.db import connection
 
 from blacklist.models import Subject
 from portal.celery import app
+
+
+@pytest.fixture
+def isolated_cache(settings, tmp_path) -> Iterator[None]:
+    """Rate-limit counters live in the file cache: every test starts from zero, in a folder
+    of its own so that test runs (and a development server) sharing var/cache do not count
+    each other's requests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

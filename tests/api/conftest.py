@@ -1,9 +1,8 @@
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from blacklist.api_clients import api_client_create
@@ -11,17 +10,8 @@ from blacklist.models import ApiClient
 
 
 @pytest.fixture(autouse=True)
-def empty_cache(settings, tmp_path) -> Iterator[None]:
-    """Rate counters live in the cache: each test starts from zero in a folder of its own."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "cache"),
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
+def empty_cache(isolated_cache) -> None:
+    """Every test here counts rate limits from zero (see `isolated_cache`)."""
 
 
 class Platform:

@@ -1,7 +1,5 @@
-from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from blacklist import objections
@@ -9,19 +7,8 @@ from tests.web.people import entry_of, person, publish
 
 
 @pytest.fixture(autouse=True)
-def empty_cache(settings, tmp_path) -> Iterator[None]:
-    """Rate-limit counters live in the file cache: every test starts from zero, in a folder
-    of its own so that test runs (and a development server) sharing var/cache do not count
-    each other's requests."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "cache"),
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
+def empty_cache(isolated_cache) -> None:
+    """Every test here counts rate limits from zero (see `isolated_cache`)."""
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ import gc
 import json
 import random
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.test import Client
 from rest_framework import serializers
 
 from blacklist.api_clients import api_client_create, api_key_issue
-from blacklist.management.commands.bench_search_once import _summary, _timed
+from blacklist.management.commands.bench_search_once import _summary, _timed, fill_to
 from blacklist.models import ApiClient, ChangeEvent, Entry, Subject
 
 
@@ -22,12 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=30)
 
     def handle(self, *args: object, entries: int, rounds: int, **options: object) -> None:
-        call_command("migrate", verbosity=0)
-        if not Entry.objects.exists():
-            call_command("load_demo", verbosity=0)
-        missing = entries - Entry.objects.currently_public().count()
-        if missing > 0:
-            call_command("generate_entries", count=missing, seed=7, verbosity=0)
+        fill_to(entries)
         bench = ApiClient.objects.filter(name="bench").first()
         if bench:  # a rerun on the kept database: a new key for the same client
             key = api_key_issue(client=bench, name="bench")

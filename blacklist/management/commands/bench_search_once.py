@@ -23,13 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=int, default=300)
 
     def handle(self, *args: object, entries: int, queries: int, **options: object) -> None:
-        call_command("migrate", verbosity=0)
+        fill_to(entries)
         call_command("collectstatic", interactive=False, verbosity=0)  # pages render as deployed
-        if not Entry.objects.exists():
-            call_command("load_demo", verbosity=0)
-        missing = entries - Entry.objects.currently_public().count()
-        if missing > 0:
-            call_command("generate_entries", count=missing, seed=7, verbosity=0)
         rng = random.Random(1)  # noqa: S311 - a repeatable sample, not a secret
         sample = list(
             Subject.objects.filter(
@@ -56,6 +51,16 @@ class Command(BaseCommand):
             "naive_icontains": _summary(naive),
         }
         self.stdout.write(json.dumps(figures))
+
+
+def fill_to(entries: int) -> None:
+    """The benchmarks' database: migrated, the demo, then fictional entries up to N in force."""
+    call_command("migrate", verbosity=0)
+    if not Entry.objects.exists():
+        call_command("load_demo", verbosity=0)
+    missing = entries - Entry.objects.currently_public().count()
+    if missing > 0:
+        call_command("generate_entries", count=missing, seed=7, verbosity=0)
 
 
 def _naive_icontains(query: str) -> None:
