@@ -42,7 +42,9 @@ class EntryFilter(django_filters.FilterSet):
         method="filter_name", help_text="a full name in either script; matched folded"
     )
     id_number = django_filters.CharFilter(
-        method="filter_id_number", help_text="a resident ID or credit code; matched exactly"
+        method="filter_id_number",
+        help_text="a resident ID or credit code; matched exactly. To screen customers use "
+        "POST checks/, which keeps ID numbers out of URLs and access logs",
     )
     term_start_from = django_filters.DateFilter(field_name="term_start", lookup_expr="gte")
     term_start_to = django_filters.DateFilter(field_name="term_start", lookup_expr="lte")
