@@ -2,6 +2,17 @@ from .changes import ChangeCounter, ChangeEvent, ChangeKind
 from .imports import ImportRun, ImportStatus
 from .objections import Objection, ObjectionStatus
 from .platforms import ApiClient, ApiKey, ApiScope, CheckPurpose, QueryLog
+from .publishing import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Digest,
+    Snapshot,
+    SnapshotAudience,
+    SnapshotFormat,
+    Subscription,
+    WebhookEvent,
+)
 from .registry import (
     Authority,
     Entry,
@@ -24,6 +35,10 @@ __all__ = [
     "ChangeEvent",
     "ChangeKind",
     "CheckPurpose",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "Digest",
     "Entry",
     "EntryQuerySet",
     "EntryStatus",
@@ -36,6 +51,11 @@ __all__ = [
     "ObjectionStatus",
     "Programme",
     "QueryLog",
+    "Snapshot",
+    "SnapshotAudience",
+    "SnapshotFormat",
     "Subject",
+    "Subscription",
+    "WebhookEvent",
     "subject_hmac",
 ]
