@@ -19,8 +19,10 @@ def csv_safe(cell: Any) -> Any:
     return cell
 
 
-def write_csv(out: Writable, rows: Iterable[Iterable[Any]]) -> None:
-    out.write(BOM)  # Excel opens UTF-8 correctly only with it
+def write_csv(out: Writable, rows: Iterable[Iterable[Any]], *, bom: bool = True) -> None:
+    """Write rows; `bom=False` continues a file written in several calls."""
+    if bom:
+        out.write(BOM)  # Excel opens UTF-8 correctly only with it
     writer = csv.writer(out)
     for row in rows:
         writer.writerow([csv_safe(cell) for cell in row])

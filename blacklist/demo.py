@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from blacklist import bulk, identity, publication
+from blacklist import bulk, digests, identity, publication
 from blacklist.listing import ListingRow, listings_add
 from blacklist.models import Authority, Entry, Notice, Programme
 from blacklist.synthetic import FictionalSubject, fictional_companies, fictional_people
@@ -42,6 +42,7 @@ def demo_load(*, path: Path = SEED_FILE) -> DemoResult:
             entries_created += created
     expired = publication.entries_expire_due()
     bulk.refresh_statistics()
+    digests.digest_build(month=digests.previous_month())
     return DemoResult(notices_created, entries_created, expired)
 
 

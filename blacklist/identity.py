@@ -12,7 +12,7 @@ import hmac
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -37,10 +37,12 @@ __all__ = [
     "SubjectKind",
     "decrypt_id",
     "encrypt_id",
+    "encrypt_ids",
     "fold_name",
     "gender_of",
     "generate_encryption_key",
     "lookup_hmac",
+    "lookup_hmacs",
     "make_credit_code",
     "make_resident_id",
     "mask_id",
@@ -48,6 +50,10 @@ __all__ = [
     "name_hmac",
     "normalize_id",
     "parse_identity",
+    "seal_bytes",
+    "seal_text",
+    "unseal_bytes",
+    "unseal_text",
 ]
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -375,6 +381,19 @@ def lookup_hmac(normalized: str, *, key: bytes) -> str:
     return hmac.digest(key, message, "sha256").hex()
 
 
+def lookup_hmacs(numbers: Iterable[str], *, key: bytes) -> list[str]:
+    """`lookup_hmac` of many numbers: the key is prepared once, not once per number."""
+    if not key:
+        raise ValueError("lookup key must not be empty")
+    keyed = hmac.new(key, digestmod="sha256")
+    digests = []
+    for number in numbers:
+        one = keyed.copy()
+        one.update(normalize_id(number).encode("utf-8"))
+        digests.append(one.hexdigest())
+    return digests
+
+
 def name_hmac(name: str, *, key: bytes) -> str:
     """Keyed hash of a folded name, for audit logs that must not hold the name itself."""
     if not key:
@@ -409,13 +428,49 @@ def _key_tuple(keys: Sequence[str]) -> tuple[str, ...]:
 
 def encrypt_id(plain: str, *, keys: Sequence[str]) -> str:
     """Encrypt with the first key (rotation: put the new key first)."""
-    nonce = os.urandom(12)
-    sealed = _ciphers(_key_tuple(keys))[0].encrypt(nonce, plain.encode("utf-8"), _ASSOCIATED_DATA)
-    return _SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+    return seal_text(plain, keys=keys, context=_ASSOCIATED_DATA)
+
+
+def encrypt_ids(plains: Sequence[str], *, keys: Sequence[str]) -> list[str]:
+    """`encrypt_id` of many numbers, with one call for all their random nonces."""
+    cipher = _ciphers(_key_tuple(keys))[0]
+    nonces = os.urandom(12 * len(plains))
+    tokens = []
+    for start, plain in zip(range(0, len(nonces), 12), plains, strict=True):
+        nonce = nonces[start : start + 12]
+        sealed = cipher.encrypt(nonce, plain.encode("utf-8"), _ASSOCIATED_DATA)
+        tokens.append(_SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii"))
+    return tokens
 
 
 def decrypt_id(token: str, *, keys: Sequence[str]) -> str:
     """Decrypt with whichever of the keys sealed it."""
+    plain = _unseal(token, keys=keys, context=_ASSOCIATED_DATA)
+    if plain is None:
+        raise IdentityError("id_decrypt", _("The stored ID number could not be decrypted."))
+    return plain
+
+
+def seal_text(plain: str, *, keys: Sequence[str], context: bytes) -> str:
+    """Encrypt any secret at rest like an ID number.
+
+    `context` names what the value is (e.g. b"subscription.secret"): a token sealed for one
+    purpose does not open for another, so values cannot be swapped between columns.
+    """
+    nonce = os.urandom(12)
+    sealed = _ciphers(_key_tuple(keys))[0].encrypt(nonce, plain.encode("utf-8"), context)
+    return _SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal_text(token: str, *, keys: Sequence[str], context: bytes) -> str:
+    """Decrypt a `seal_text` token sealed with the same context; ValueError if it does not open."""
+    plain = _unseal(token, keys=keys, context=context)
+    if plain is None:
+        raise ValueError("the sealed value could not be decrypted")
+    return plain
+
+
+def _unseal(token: str, *, keys: Sequence[str], context: bytes) -> str | None:
     ciphers = _ciphers(_key_tuple(keys))
     try:
         blob = base64.urlsafe_b64decode(token.removeprefix(_SEALED_PREFIX).encode("ascii"))
@@ -424,10 +479,31 @@ def decrypt_id(token: str, *, keys: Sequence[str]) -> str:
     if token.startswith(_SEALED_PREFIX) and len(blob) >= 28:
         for cipher in ciphers:
             try:
-                return cipher.decrypt(blob[:12], blob[12:], _ASSOCIATED_DATA).decode("utf-8")
+                return cipher.decrypt(blob[:12], blob[12:], context).decode("utf-8")
             except InvalidTag:
                 continue
-    raise IdentityError("id_decrypt", _("The stored ID number could not be decrypted."))
+    return None
+
+
+def seal_bytes(data: bytes, *, keys: Sequence[str], context: bytes) -> bytes:
+    """Encrypt one chunk of a file with the first key: nonce, ciphertext and tag (28 bytes more).
+
+    `context` is authenticated but not stored: a file format puts the chunk's place in it, so
+    that chunks cannot be reordered, dropped or moved to another file unnoticed.
+    """
+    nonce = os.urandom(12)
+    return nonce + _ciphers(_key_tuple(keys))[0].encrypt(nonce, data, context)
+
+
+def unseal_bytes(blob: bytes, *, keys: Sequence[str], context: bytes) -> bytes:
+    """Decrypt a `seal_bytes` chunk with whichever key sealed it; ValueError if none opens it."""
+    if len(blob) >= 28:
+        for cipher in _ciphers(_key_tuple(keys)):
+            try:
+                return cipher.decrypt(blob[:12], blob[12:], context)
+            except InvalidTag:
+                continue
+    raise ValueError("the sealed chunk could not be decrypted")
 
 
 def generate_encryption_key() -> str:

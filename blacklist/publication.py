@@ -1,23 +1,36 @@
 """Publication workflow services: the rules for when listings become and stop being public.
 
 Each service checks the current state, changes it in one transaction with a
-conditional update, writes the change feed in the same transaction, and does
-nothing when repeated.
+conditional update, writes the change feed, the webhook outbox and the admin log in
+the same transaction, and does nothing when repeated. Follow-up work (snapshots,
+webhook sending) is queued by task name once the transaction has committed.
 """
 
 import datetime
 import logging
+from collections.abc import Sequence
 
+from celery import current_app
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from blacklist import notify
 from blacklist.changes import changes_record
 from blacklist.models import ChangeKind, Entry, EntryStatus, Notice, NoticeStatus
 
 log = logging.getLogger(__name__)
+
+# Scheduled work has no official behind it; the admin log names this account instead.
+SCHEDULER_USERNAME = "scheduler"
+
+# Sent by name so that services never import the tasks module (tasks import services).
+FOLLOW_UP_TASKS = ("blacklist.tasks.rebuild_snapshots", "blacklist.tasks.deliver_due_webhooks")
 
 
 def notice_approve(*, notice: Notice, by: AbstractBaseUser) -> Notice:
@@ -28,44 +41,57 @@ def notice_approve(*, notice: Notice, by: AbstractBaseUser) -> Notice:
         changed = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.DRAFT).update(
             status=NoticeStatus.APPROVED, approved_by=by, updated_at=timezone.now()
         )
+        if changed:
+            _audit_notice(notice, by=by, message="approved")
     notice.refresh_from_db()
     if not changed and notice.status == NoticeStatus.DRAFT:
         raise ValidationError(_("Only a draft notice can be approved."))
     return notice
 
 
-def notice_schedule(*, notice: Notice, publish_at: datetime.datetime) -> Notice:
+def notice_schedule(
+    *, notice: Notice, publish_at: datetime.datetime, by: AbstractBaseUser | None = None
+) -> Notice:
     with transaction.atomic():
-        Notice.objects.filter(
+        changed = Notice.objects.filter(
             pk=notice.pk, status__in=[NoticeStatus.APPROVED, NoticeStatus.SCHEDULED]
         ).update(status=NoticeStatus.SCHEDULED, publish_at=publish_at, updated_at=timezone.now())
+        if changed:
+            _audit_notice(notice, by=by, message=f"scheduled for {publish_at.isoformat()}")
     notice.refresh_from_db()
     if notice.status != NoticeStatus.SCHEDULED:
         raise ValidationError(_("Only an approved notice can be scheduled."))
     return notice
 
 
-def notice_publish(*, notice: Notice, published_at: datetime.datetime | None = None) -> Notice:
+def notice_return_to_draft(*, notice: Notice, by: AbstractBaseUser) -> Notice:
+    """Stop an approved or scheduled notice before it goes out; it needs approval again."""
+    with transaction.atomic():
+        changed = Notice.objects.filter(
+            pk=notice.pk, status__in=[NoticeStatus.APPROVED, NoticeStatus.SCHEDULED]
+        ).update(
+            status=NoticeStatus.DRAFT, approved_by=None, publish_at=None, updated_at=timezone.now()
+        )
+        if changed:
+            _audit_notice(notice, by=by, message="returned to draft")
+    notice.refresh_from_db()
+    if notice.status != NoticeStatus.DRAFT:
+        raise ValidationError(_("Only an approved or scheduled notice can be returned to draft."))
+    return notice
+
+
+def notice_publish(
+    *,
+    notice: Notice,
+    published_at: datetime.datetime | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Notice:
     """Make an approved or scheduled notice public and announce its entries on the feed.
 
     `published_at` may lie in the past for notices first published elsewhere
     (a bureau's press release) and entered here afterwards.
     """
-    published_at = published_at or timezone.now()
-    with transaction.atomic():
-        changed = Notice.objects.filter(
-            pk=notice.pk, status__in=[NoticeStatus.APPROVED, NoticeStatus.SCHEDULED]
-        ).update(
-            status=NoticeStatus.PUBLISHED, published_at=published_at, updated_at=timezone.now()
-        )
-        if changed:
-            entry_ids = list(
-                Entry.objects.filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
-                .order_by("id")
-                .values_list("id", flat=True)
-            )
-            changes_record(entry_ids=entry_ids, kind=ChangeKind.LISTED)
-            log.info("notice %s published with %d entries", notice.pk, len(entry_ids))
+    _publish(notice, published_at=published_at or timezone.now(), by=by)
     notice.refresh_from_db()
     if notice.status != NoticeStatus.PUBLISHED:
         raise ValidationError(_("Only an approved or scheduled notice can be published."))
@@ -73,14 +99,79 @@ def notice_publish(*, notice: Notice, published_at: datetime.datetime | None = N
 
 
 def notices_publish_due(*, now: datetime.datetime | None = None) -> list[int]:
-    """Publish every scheduled notice whose time has come; returns their ids."""
+    """Publish every scheduled notice whose time has come; returns the ids this run published."""
     now = now or timezone.now()
     due = Notice.objects.filter(status=NoticeStatus.SCHEDULED, publish_at__lte=now)
-    published = []
-    for notice in due.order_by("publish_at", "id"):
-        notice_publish(notice=notice, published_at=notice.publish_at)
-        published.append(notice.pk)
-    return published
+    return [
+        notice.pk
+        for notice in due.order_by("publish_at", "id")
+        # A notice another run (or an official) got to first is simply not counted here.
+        if _publish(notice, published_at=notice.publish_at, by=None)
+    ]
+
+
+def _publish(
+    notice: Notice, *, published_at: datetime.datetime | None, by: AbstractBaseUser | None
+) -> bool:
+    with transaction.atomic():
+        changed = Notice.objects.filter(
+            pk=notice.pk, status__in=[NoticeStatus.APPROVED, NoticeStatus.SCHEDULED]
+        ).update(
+            status=NoticeStatus.PUBLISHED, published_at=published_at, updated_at=timezone.now()
+        )
+        if not changed:
+            return False
+        entry_ids = list(
+            Entry.objects.filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        changes = changes_record(entry_ids=entry_ids, kind=ChangeKind.LISTED)
+        notice.refresh_from_db()
+        notify.notice_published(notice=notice, changes=changes)
+        _audit_notice(notice, by=by, message=f"published with {len(entry_ids)} entries")
+        _follow_up("publication")
+    log.info("notice %s published with %d entries", notice.pk, len(entry_ids))
+    return True
+
+
+def notice_withdraw(*, notice: Notice, reason: str, by: AbstractBaseUser) -> Notice:
+    """Take a published notice back: all of its entries leave public view at once."""
+    if not reason.strip():
+        raise ValidationError(_("A withdrawal needs a reason."))
+    with transaction.atomic():
+        now = timezone.now()
+        changed = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.PUBLISHED).update(
+            status=NoticeStatus.WITHDRAWN,
+            withdrawn_at=now,
+            withdrawal_reason=reason.strip(),
+            updated_at=now,
+        )
+        if changed:
+            entry_ids = list(
+                Entry.objects.select_for_update()
+                .filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            Entry.objects.filter(id__in=entry_ids, status=EntryStatus.ACTIVE).update(
+                status=EntryStatus.WITHDRAWN,
+                status_reason=reason.strip(),
+                status_changed_at=now,
+                updated_at=now,
+            )
+            changes = changes_record(
+                entry_ids=entry_ids, kind=ChangeKind.WITHDRAWN, reason=reason.strip()
+            )
+            notice.refresh_from_db()
+            notify.notice_withdrawn(notice=notice, reason=reason.strip(), changes=changes)
+            _audit_notice(notice, by=by, message=f"withdrawn: {reason.strip()}")
+            _follow_up("withdrawal")
+            log.info("notice %s withdrawn with %d entries", notice.pk, len(entry_ids))
+    notice.refresh_from_db()
+    if notice.status != NoticeStatus.WITHDRAWN:
+        raise ValidationError(_("Only a published notice can be withdrawn."))
+    return notice
 
 
 def entries_expire_due(*, today: datetime.date | None = None, batch_size: int = 5000) -> int:
@@ -113,7 +204,11 @@ def entries_expire_due(*, today: datetime.date | None = None, batch_size: int = 
                 .order_by("id")
                 .values_list("id", flat=True)
             )
-            changes_record(entry_ids=announced, kind=ChangeKind.EXPIRED)
+            changes = changes_record(entry_ids=announced, kind=ChangeKind.EXPIRED)
+            notify.entries_expired(entry_ids=announced, changes=changes)
+            _audit_entries(ids, by=None, message=f"expired: term ended before {today}")
+            if announced:
+                _follow_up("expiry")
         expired += len(ids)
         log.info("expired %d entries whose term ended before %s", len(ids), today)
 
@@ -127,12 +222,79 @@ def entry_revoke(*, entry: Entry, reason: str, by: AbstractBaseUser | None = Non
         changed = Entry.objects.filter(pk=entry.pk, status=EntryStatus.ACTIVE).update(
             status=EntryStatus.REVOKED, status_reason=reason, status_changed_at=now, updated_at=now
         )
+        if changed:
+            _audit_entries([entry.pk], by=by, message=f"revoked: {reason}")
         if (
             changed
             and Notice.objects.filter(pk=entry.notice_id, status=NoticeStatus.PUBLISHED).exists()
         ):
-            changes_record(entry_ids=[entry.pk], kind=ChangeKind.REVOKED, reason=reason)
+            changes = changes_record(entry_ids=[entry.pk], kind=ChangeKind.REVOKED, reason=reason)
+            entry.refresh_from_db()
+            notify.entry_revoked(entry=entry, reason=reason, changes=changes)
+            _follow_up("revocation")
         if changed:
             log.info("entry %s revoked", entry.pk)
     entry.refresh_from_db()
     return entry
+
+
+def scheduler_account() -> AbstractBaseUser:
+    """The account the admin log names for scheduled work; it cannot log in."""
+    user, created = get_user_model().objects.get_or_create(
+        username=SCHEDULER_USERNAME, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _audit_notice(notice: Notice, *, by: AbstractBaseUser | None, message: str) -> None:
+    actor = by or scheduler_account()
+    LogEntry.objects.create(
+        user_id=actor.pk,
+        content_type=ContentType.objects.get_for_model(Notice),
+        object_id=str(notice.pk),
+        object_repr=str(notice)[:200],
+        action_flag=CHANGE,
+        change_message=message,
+    )
+
+
+def _audit_entries(entry_ids: Sequence[int], *, by: AbstractBaseUser | None, message: str) -> None:
+    """One admin log line per entry, named by its public id (no names or ID numbers)."""
+    actor = by or scheduler_account()
+    content_type = ContentType.objects.get_for_model(Entry)
+    public_ids = dict(Entry.objects.filter(id__in=entry_ids).values_list("id", "public_id"))
+    LogEntry.objects.bulk_create(
+        (
+            LogEntry(
+                user_id=actor.pk,
+                content_type=content_type,
+                object_id=str(entry_id),
+                object_repr=public_ids.get(entry_id, ""),
+                action_flag=CHANGE,
+                change_message=message,
+            )
+            for entry_id in entry_ids
+        ),
+        batch_size=1000,
+    )
+
+
+def _follow_up(reason: str) -> None:
+    """After commit: rebuild the snapshots and send the webhooks without waiting for the clock.
+
+    A broker that is down loses nothing: the nightly rebuild and the per-minute webhook
+    sweep pick the work up, so the change itself is not undone for it.
+    """
+
+    def send() -> None:
+        for task in FOLLOW_UP_TASKS:
+            kwargs = {"reason": reason} if task.endswith("rebuild_snapshots") else {}
+            try:
+                current_app.send_task(task, kwargs=kwargs)
+            except Exception:
+                log.warning("could not queue %s after %s", task, reason, exc_info=True)
+
+    transaction.on_commit(send)

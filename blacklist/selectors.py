@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 
 from blacklist import identity
 from blacklist.models import Entry, EntryStatus, Notice, Programme, Subject, subject_hmac
+from blacklist.prepared import prepared
 
 
 def subjects_matching(
@@ -58,3 +59,9 @@ def entries_public_for_notice(*, notice: Notice) -> QuerySet[Entry]:
 
 def programmes_public() -> QuerySet[Programme]:
     return Programme.objects.filter(public=True).order_by("name")
+
+
+def programme_choices() -> list[Programme]:
+    """`programmes_public()` for the search form, read on every call through its compiled SQL
+    (compiling cost more than reading): a programme hidden or renamed is never shown stale."""
+    return prepared("programme-choices", programmes_public).run()

@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from blacklist.models import Entry, EntryStatus, NoticeStatus, Programme
+from blacklist.models import Digest, Entry, EntryStatus, NoticeStatus, Programme
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,15 @@ def listings_and_expiries_by_month(*, months: int = 24) -> list[MonthFigures]:
         MonthFigures(month, listed.get(month, 0), expired.get(month, 0))
         for month in months_back(timezone.localdate(), months)
     ]
+
+
+def digests_recent(*, count: int = 12) -> list[Digest]:
+    return list(Digest.objects.all()[:count])
+
+
+def digest_of(*, year: int, month: int) -> Digest | None:
+    try:
+        first = datetime.date(year, month, 1)
+    except ValueError:
+        return None
+    return Digest.objects.filter(month=first).first()

@@ -3,8 +3,9 @@
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
+from django.utils import timezone
 
-from blacklist import api_clients, publication
+from blacklist import api_clients, digests, exports, notify, publication
 from blacklist.importing import pipeline
 from blacklist.models import ImportRun
 
@@ -22,8 +23,26 @@ def expire_due_entries() -> int:
 
 
 @shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
+def issue_monthly_digest() -> str:
+    """On the first of each month: the digest of the month just ended."""
+    return str(digests.digest_build(month=digests.previous_month()))
+
+
+@shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
 def purge_query_log() -> int:
     return api_clients.query_logs_purge()
+
+
+# Another build at work (SnapshotsBusy) is retried too, a minute or more later: it may have
+# read the list before the change that queued this run.
+@shared_task(
+    autoretry_for=(Exception,),
+    time_limit=1800,
+    soft_time_limit=1700,
+    **(COMMON | {"retry_backoff": 60, "retry_jitter": False}),
+)
+def rebuild_snapshots(reason: str = "nightly") -> list[int]:
+    return [snapshot.pk for snapshot in exports.snapshots_build(reason=reason)]
 
 
 # Imports retry only on database hiccups: a refused file is an answer, not a failure.
@@ -50,3 +69,25 @@ def start_commit(run: ImportRun) -> None:
         pipeline.import_commit(run=run)
     else:
         transaction.on_commit(lambda: commit_import.delay(run.pk))
+
+
+# Webhooks. A failed delivery is not a task failure: its retries are scheduled in the
+# database (Delivery.next_attempt_at), so Celery retries only on database hiccups.
+@shared_task(
+    autoretry_for=(OperationalError,),
+    time_limit=notify.send_time_limit() + 10,
+    soft_time_limit=notify.send_time_limit(),
+    **COMMON,
+)
+def deliver_webhook(delivery_id: int) -> int | None:
+    attempt = notify.delivery_send(delivery_id=delivery_id)
+    return attempt.status_code if attempt else None
+
+
+@shared_task(autoretry_for=(OperationalError,), time_limit=120, soft_time_limit=100, **COMMON)
+def deliver_due_webhooks() -> int:
+    """Every minute: one task per due delivery, so a hanging endpoint holds only its own."""
+    due = notify.deliveries_due(now=timezone.now())
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
+    return len(due)

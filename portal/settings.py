@@ -257,6 +257,13 @@ SPECTACULAR_SETTINGS = {
 # The audit log of platforms' queries is kept this long, then deleted by a daily task.
 QUERY_LOG_RETENTION_DAYS = int(os.getenv("QUERY_LOG_RETENTION_DAYS", "365"))
 
+# Webhooks to credit platforms. A delivery's task is stopped a little after these timeouts,
+# so an endpoint that hangs holds one worker slot for seconds, never the queue.
+WEBHOOK_CONNECT_TIMEOUT = float(os.getenv("WEBHOOK_CONNECT_TIMEOUT", "3.05"))
+WEBHOOK_READ_TIMEOUT = float(os.getenv("WEBHOOK_READ_TIMEOUT", "10"))
+# Outgoing proxy for webhook requests; the worker's own proxy variables are not used.
+WEBHOOK_PROXY = os.getenv("WEBHOOK_PROXY", "").strip()
+
 # Celery. The default broker is kombu's filesystem transport under var/, so a
 # development machine needs no server; production sets CELERY_BROKER_URL.
 CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "").strip() or "filesystem://"

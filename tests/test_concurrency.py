@@ -4,9 +4,12 @@ import datetime
 import threading
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.db import connection
+from django.utils import timezone
 
 from blacklist import publication
+from blacklist.listing import listings_add
 from blacklist.models import ChangeEvent, ChangeKind, Entry, EntryStatus
 from tests import factories
 
@@ -47,3 +50,41 @@ def test_two_expiry_runs_at_once_expire_each_entry_once():
     expired = ChangeEvent.objects.filter(kind=ChangeKind.EXPIRED)
     assert expired.count() == expired.values("entry").distinct().count() == 300
     assert list(ChangeEvent.objects.values_list("seq", flat=True)) == list(range(1, listed + 301))
+
+
+def test_two_publication_runs_at_once_publish_each_notice_once():
+    notices = []
+    for _ in range(3):
+        notice = factories.draft_notice()
+        listings_add(notice=notice, rows=factories.people_rows(40))
+        publication.notice_approve(notice=notice, by=factories.official("approver"))
+        notices.append(
+            publication.notice_schedule(
+                notice=notice, publish_at=timezone.now() - datetime.timedelta(minutes=1)
+            )
+        )
+
+    results = run_at_once(publication.notices_publish_due)
+
+    assert all(isinstance(result, list) for result in results), results
+    published = sorted(pk for result in results for pk in result)  # type: ignore[union-attr]
+    assert published == sorted(notice.pk for notice in notices)
+    listed = ChangeEvent.objects.filter(kind=ChangeKind.LISTED)
+    assert listed.count() == listed.values("entry").distinct().count() == 120
+    assert LogEntry.objects.filter(change_message__startswith="published").count() == 3
+
+
+def test_two_withdrawals_at_once_withdraw_each_entry_once():
+    notice = factories.published_notice(count=50)
+    officials = [factories.official("publisher-a"), factories.official("publisher-b")]
+    turn = iter(officials)
+
+    def withdraw() -> object:
+        return publication.notice_withdraw(notice=notice, reason="错误发布", by=next(turn))
+
+    results = run_at_once(withdraw)
+
+    # One withdraws; the other finds it done and changes nothing.
+    assert all(not isinstance(result, Exception) for result in results), results
+    withdrawn = ChangeEvent.objects.filter(kind=ChangeKind.WITHDRAWN)
+    assert withdrawn.count() == withdrawn.values("entry").distinct().count() == 50

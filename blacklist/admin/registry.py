@@ -1,14 +1,20 @@
 """Officials' admin. Full ID numbers never appear here: only the masked form."""
 
+from collections.abc import Callable
 from typing import cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +23,7 @@ from blacklist.models import (
     Authority,
     ChangeEvent,
     Entry,
+    EntryStatus,
     Notice,
     NoticeStatus,
     Programme,
@@ -81,6 +88,7 @@ class NoticeAdmin(admin.ModelAdmin):
         "prepared_by",
         "approved_by",
         "import_link",
+        "withdraw_link",
     ]
     list_filter = ["status", "programme", "authority"]
     search_fields = ["title", "document_number"]
@@ -95,7 +103,7 @@ class NoticeAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    actions = ["approve", "publish_now"]
+    actions = ["approve", "schedule", "publish_now", "return_to_draft"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notice]:
@@ -128,7 +136,27 @@ class NoticeAdmin(admin.ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.action(description=_("Approve the selected notices"), permissions=["change"])
+    def get_urls(self) -> list[URLPattern]:
+        withdraw = self.admin_site.admin_view(self.withdraw_view)
+        return [
+            path("<int:pk>/withdraw/", withdraw, name="blacklist_notice_withdraw"),
+            *super().get_urls(),
+        ]
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("blacklist.approve_notice")
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("blacklist.publish_notice")
+
+    @admin.display(description=_("withdraw"))
+    def withdraw_link(self, notice: Notice) -> str:
+        if notice.status != NoticeStatus.PUBLISHED:
+            return ""
+        url = reverse("admin:blacklist_notice_withdraw", args=[notice.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Withdraw…"))
+
+    @admin.action(description=_("Approve the selected notices"), permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
         self._apply(
             request,
@@ -136,9 +164,57 @@ class NoticeAdmin(admin.ModelAdmin):
             lambda notice: publication.notice_approve(notice=notice, by=official(request)),
         )
 
-    @admin.action(description=_("Publish the selected notices now"), permissions=["change"])
+    @admin.action(
+        description=_("Schedule the selected notices for their publication time"),
+        permissions=["publish"],
+    )
+    def schedule(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        def schedule_one(notice: Notice) -> Notice:
+            if notice.publish_at is None or notice.publish_at <= timezone.now():
+                raise ValidationError(_("Set a publication time in the future first."))
+            return publication.notice_schedule(
+                notice=notice, publish_at=notice.publish_at, by=official(request)
+            )
+
+        self._apply(request, queryset, schedule_one)
+
+    @admin.action(description=_("Publish the selected notices now"), permissions=["publish"])
     def publish_now(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
-        self._apply(request, queryset, lambda notice: publication.notice_publish(notice=notice))
+        self._apply(
+            request,
+            queryset,
+            lambda notice: publication.notice_publish(notice=notice, by=official(request)),
+        )
+
+    @admin.action(
+        description=_("Return the selected notices to draft (stops publication)"),
+        permissions=["publish"],
+    )
+    def return_to_draft(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda notice: publication.notice_return_to_draft(notice=notice, by=official(request)),
+        )
+
+    def withdraw_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("blacklist.withdraw_notice"):
+            raise PermissionDenied
+        notice = get_object_or_404(Notice, pk=pk)
+        return reason_page(
+            self,
+            request,
+            obj=notice,
+            title=_("Withdraw the notice"),
+            explanation=_(
+                "All of its entries leave the public pages, the exports and the credit "
+                "platforms' list at once. This cannot be undone."
+            ),
+            service=lambda reason: publication.notice_withdraw(
+                notice=notice, reason=reason, by=official(request)
+            ),
+            done=reverse("admin:blacklist_notice_changelist"),
+        )
 
     def _apply(self, request: HttpRequest, queryset: QuerySet[Notice], service) -> None:
         for notice in queryset:
@@ -147,9 +223,47 @@ class NoticeAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 self.message_user(request, f"{notice}: {' '.join(error.messages)}", messages.ERROR)
             else:
+                notice.refresh_from_db()
                 self.message_user(
                     request, f"{notice}: {notice.get_status_display()}", messages.SUCCESS
                 )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+
+
+def reason_page(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    obj: object,
+    title: str | Promise,
+    explanation: str | Promise,
+    service: Callable[[str], object],
+    done: str,
+) -> HttpResponse:
+    """A confirmation page that asks for the reason a service records with the change."""
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            model_admin.message_user(request, f"{obj}: {title}", messages.SUCCESS)
+            return HttpResponseRedirect(done)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "object": obj,
+        "explanation": explanation,
+        "form": form,
+        "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(request, "admin/blacklist/reason.html", context)
 
 
 @admin.register(Subject)
@@ -172,6 +286,7 @@ class EntryAdmin(IdentitySearchMixin, ReadOnlyAdmin):
         "term_start",
         "term_end",
         "status",
+        "revoke_link",
     ]
     list_filter = ["status", "notice__programme", "notice__status", "notice"]
     list_select_related = ["subject", "notice"]
@@ -192,6 +307,39 @@ class EntryAdmin(IdentitySearchMixin, ReadOnlyAdmin):
         "created_at",
     ]
     date_hierarchy = "term_end"
+
+    def get_urls(self) -> list[URLPattern]:
+        revoke = self.admin_site.admin_view(self.revoke_view)
+        return [
+            path("<int:pk>/revoke/", revoke, name="blacklist_entry_revoke"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("revoke"))
+    def revoke_link(self, entry: Entry) -> str:
+        if entry.status != EntryStatus.ACTIVE:
+            return ""
+        url = reverse("admin:blacklist_entry_revoke", args=[entry.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Revoke…"))
+
+    def revoke_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("blacklist.revoke_entry"):
+            raise PermissionDenied
+        entry = get_object_or_404(Entry.objects.select_related("subject", "notice"), pk=pk)
+        return reason_page(
+            self,
+            request,
+            obj=entry,
+            title=_("Revoke the entry"),
+            explanation=_(
+                "The entry leaves the public pages, the exports and the credit platforms' "
+                "list for good. This cannot be undone."
+            ),
+            service=lambda reason: publication.entry_revoke(
+                entry=entry, reason=reason, by=official(request)
+            ),
+            done=reverse("admin:blacklist_entry_changelist"),
+        )
 
     @admin.display(description=_("name"), ordering="subject__name")
     def subject_name(self, entry: Entry) -> str:

@@ -7,12 +7,23 @@ document and validate what callers send.
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import ProhibitNullCharactersValidator
 
-from blacklist.models import CheckPurpose, EntryStatus, Notice, Programme
+from blacklist import exports
+from blacklist.models import (
+    CheckPurpose,
+    EntryStatus,
+    Notice,
+    Programme,
+    Snapshot,
+    SnapshotAudience,
+)
 from blacklist.models.changes import ChangeKind
 from blacklist.platforms import MAX_CHECK_SUBJECTS
 
@@ -195,3 +206,71 @@ class CheckResponseSerializer(serializers.Serializer):
     as_of = serializers.DateField(allow_null=True)
     checked_at = serializers.DateTimeField()
     results = CheckResultSerializer(many=True)
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    filename = serializers.SerializerMethodField(help_text="the name the download is saved as")
+    content_type = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id",
+            "format",
+            "audience",
+            "count",
+            "size",
+            "sha256",
+            "taken_at",
+            "last_seq",
+            "filename",
+            "content_type",
+            "download_url",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "count": {"help_text": "entries in the file"},
+            "size": {"help_text": "bytes, as downloaded"},
+            "sha256": {"help_text": "of the file as downloaded"},
+            "last_seq": {
+                "help_text": "the last change event the file includes: follow changes/ after it"
+            },
+        }
+
+    def get_filename(self, snapshot: Snapshot) -> str:
+        return exports.download_name(snapshot)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=sorted(set(exports.CONTENT_TYPES.values())))
+    )
+    def get_content_type(self, snapshot: Snapshot) -> str:
+        return exports.content_type(snapshot)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, snapshot: Snapshot) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("api-export-download", args=[snapshot.pk])
+        )
+
+
+class ExportEntrySerializer(EntrySerializer):
+    """An entry in the JSON snapshot: as `entries/` shows it, with its notice's facts."""
+
+    programme_name = serializers.CharField()
+    authority = serializers.CharField()
+    notice_title = serializers.CharField()
+    document_number = serializers.CharField(allow_blank=True)
+    listed_on = serializers.DateField(help_text="the day the notice was published")
+    notice_url = serializers.CharField(allow_blank=True, help_text="the notice as published")
+
+
+class SnapshotDocumentSerializer(serializers.Serializer):
+    audience = serializers.ChoiceField(choices=SnapshotAudience.values)
+    taken_at = serializers.DateTimeField()
+    last_seq = serializers.IntegerField(min_value=0)
+    count = serializers.IntegerField(min_value=0)
+    entries = ExportEntrySerializer(many=True)

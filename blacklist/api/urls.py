@@ -10,5 +10,7 @@ urlpatterns = [
     path("entries/<str:public_id>/", views.EntryDetail.as_view(), name="api-entry"),
     path("checks/", views.Checks.as_view(), name="api-checks"),
     path("changes/", views.Changes.as_view(), name="api-changes"),
+    path("exports/", views.Exports.as_view(), name="api-exports"),
+    path("exports/<int:pk>/download/", views.ExportDownload.as_view(), name="api-export-download"),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="api-not-found"),
 ]

@@ -3,11 +3,12 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.decorators import (
     api_view,
@@ -16,16 +17,17 @@ from rest_framework.decorators import (
     throttle_classes,
 )
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from blacklist import platforms
+from blacklist import downloads, exports, platforms
 from blacklist.api import serializers
 from blacklist.api.errors import PayloadTooLarge
 from blacklist.api.filters import EntryFilter
 from blacklist.api_clients import query_log_record
-from blacklist.models import ApiClient, ApiScope, Notice, Programme
+from blacklist.models import ApiClient, ApiScope, Notice, Programme, SnapshotAudience
 from blacklist.platforms import ENTRY_FIELDS, MAX_CHECK_SUBJECTS, CheckSubject
 
 
@@ -232,6 +234,76 @@ class Changes(PlatformView):
         return Response(
             {"events": page.events, "next_after": page.next_after, "last_seq": page.last_seq}
         )
+
+
+class Exports(PlatformView):
+    """The newest snapshot of each format (CSV, JSON, FollowTheMoney) with its checksum.
+
+    Clients with the `identity` scope get the files with full names and ID numbers, every
+    other client the public files with masks. Load one, then follow `changes/` from its
+    `last_seq`.
+    """
+
+    required_scope = ApiScope.FEED
+    pagination_class = None
+
+    @extend_schema(responses=serializers.SnapshotSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        snapshots = exports.snapshots_latest(audience=self.audience)
+        return Response(
+            serializers.SnapshotSerializer(snapshots, many=True, context={"request": request}).data
+        )
+
+    @property
+    def audience(self) -> str:
+        return SnapshotAudience.IDENTITY if self.reveal else SnapshotAudience.PUBLIC
+
+
+class AnyAccept(BaseContentNegotiation):
+    """A file is sent as what it is, whatever the client accepts; errors stay JSON."""
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportDownload(Exports):
+    """One snapshot file, streamed: only the newest of its format for the client's audience
+    (an older one may still hold entries revoked since), else 404."""
+
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file, in its format's media type: CSV (UTF-8 with a BOM), "
+                "the JSON document, or FollowTheMoney entities as JSON lines.",
+            ),
+            (200, "application/json"): serializers.SnapshotDocumentSerializer,
+            (200, "application/x-ndjson"): OpenApiTypes.BINARY,
+        },
+        parameters=[
+            OpenApiParameter(
+                "ETag",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="the file's SHA-256 in quotes",
+            ),
+            OpenApiParameter(
+                "Content-Disposition",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="attachment, with the file name",
+            ),
+        ],
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:  # type: ignore[override]
+        snapshot = exports.snapshot_offered(pk=pk, audience=self.audience)
+        if snapshot is None:
+            raise Http404
+        return downloads.snapshot_response(snapshot)
 
 
 @extend_schema(exclude=True)

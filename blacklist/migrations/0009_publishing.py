@@ -114,6 +114,15 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("reason", models.CharField(blank=True, max_length=40, verbose_name="reason")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("building", "being written"), ("ready", "ready")],
+                        default="building",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
             ],
             options={
                 "verbose_name": "snapshot",
@@ -130,6 +139,15 @@ class Migration(migrations.Migration):
                     models.CheckConstraint(
                         condition=models.Q(("audience__in", ["public", "identity"])),
                         name="snapshot_audience_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("state__in", ["building", "ready"])),
+                        name="snapshot_state_known",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "building")),
+                        fields=("format", "audience"),
+                        name="snapshot_one_build_at_a_time",
                     ),
                 ],
             },

@@ -10,6 +10,7 @@ from .publishing import (
     Snapshot,
     SnapshotAudience,
     SnapshotFormat,
+    SnapshotState,
     Subscription,
     WebhookEvent,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Snapshot",
     "SnapshotAudience",
     "SnapshotFormat",
+    "SnapshotState",
     "Subject",
     "Subscription",
     "WebhookEvent",

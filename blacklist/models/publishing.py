@@ -19,8 +19,17 @@ class SnapshotAudience(models.TextChoices):
     IDENTITY = "identity", _("credit platforms (full ID numbers)")
 
 
+class SnapshotState(models.TextChoices):
+    BUILDING = "building", _("being written")
+    READY = "ready", _("ready")
+
+
 class Snapshot(models.Model):
-    """One file of the list as it stood at `taken_at`, with its checksum."""
+    """One file of the list as it stood at `taken_at`, with its checksum.
+
+    A build first claims a row per format and audience in the `building` state (at most
+    one at a time, by the constraint below) and turns it `ready` once its file is in place.
+    """
 
     format = models.CharField(_("format"), max_length=10, choices=SnapshotFormat)
     audience = models.CharField(_("audience"), max_length=10, choices=SnapshotAudience)
@@ -37,6 +46,9 @@ class Snapshot(models.Model):
     )
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
     reason = models.CharField(_("reason"), max_length=40, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=SnapshotState, default=SnapshotState.BUILDING
+    )
 
     class Meta:
         verbose_name = _("snapshot")
@@ -51,6 +63,14 @@ class Snapshot(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(audience__in=SnapshotAudience.values), name="snapshot_audience_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=SnapshotState.values), name="snapshot_state_known"
+            ),
+            models.UniqueConstraint(
+                fields=["format", "audience"],
+                condition=Q(state="building"),
+                name="snapshot_one_build_at_a_time",
             ),
         ]
 

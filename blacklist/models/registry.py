@@ -148,6 +148,12 @@ class Notice(models.Model):
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         ordering = ["-published_at", "-id"]
+        # The four-eyes workflow: who may take each step is a permission, held by groups.
+        permissions = [
+            ("approve_notice", _("Can approve notices prepared by another official")),
+            ("publish_notice", _("Can schedule and publish approved notices")),
+            ("withdraw_notice", _("Can withdraw published notices")),
+        ]
         indexes = [
             models.Index(fields=["status", "publish_at"], name="notice_status_publish_at"),
             models.Index(fields=["-published_at"], name="notice_published_at"),
@@ -254,6 +260,10 @@ class EntryQuerySet(models.QuerySet["Entry"]):
             term_end__gte=today,
         )
 
+    def public_on(self, day: datetime.date) -> "EntryQuerySet":
+        """What citizens could see at the end of a past day: `listed_on` for public programmes."""
+        return self.listed_on(day).filter(notice__programme__public=True)
+
     def listed_on(self, day: datetime.date) -> "EntryQuerySet":
         """Listed at the end of a past day, from terms and publication history.
 
@@ -335,6 +345,7 @@ class Entry(models.Model):
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
         ordering = ["notice_id", "id"]
+        permissions = [("revoke_entry", _("Can revoke entries"))]
         constraints = [
             models.UniqueConstraint(fields=["notice", "subject"], name="entry_once_per_notice"),
             models.CheckConstraint(

@@ -12,6 +12,8 @@ urlpatterns = [
     path("objections/", views.objection_lookup, name="objection-lookup"),
     path("objections/<str:reference>/", views.objection_status, name="objection-status"),
     path("stats/", views.stats_page, name="stats"),
+    path("digests/<int:year>-<int:month>/", views.digest_detail, name="digest-detail"),
     path("exports/", views.exports_page, name="exports"),
+    path("exports/<int:pk>/<str:filename>", views.export_download, name="export-download"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -6,16 +6,23 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from blacklist import identity, objections, selectors, stats
-from blacklist.models import Entry, Objection
+from blacklist import downloads, exports, identity, objections, selectors, stats
+from blacklist.models import Entry, Objection, SnapshotAudience
 from blacklist.search import QueryRefused, entries_public_search, entry_public, looks_like_id_number
 from blacklist.web.charts import bar_chart
 from blacklist.web.forms import ObjectionForm, SearchForm
@@ -66,7 +73,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _results_page(entries: QuerySet[Entry], number: str | None) -> Page:
+def _results_page(entries: QuerySet[Entry] | list[Entry], number: str | None) -> Page:
     """A page of results. The first page is read once; when it holds every result, no
     count query is needed either."""
     paginator = Paginator(entries, RESULTS_PAGE_SIZE)
@@ -87,7 +94,7 @@ def _search_page(
     context = {
         "form": form,
         "echo_q": echo_q,
-        "programmes": selectors.programmes_public(),
+        "programmes": selectors.programme_choices(),
         **context,
     }
     return render(request, "blacklist/search.html", context, status=status)
@@ -196,12 +203,37 @@ def stats_page(request: HttpRequest) -> HttpResponse:
             [(m.month.strftime("%Y-%m"), [m.listed, m.expired]) for m in months]
         ),
     }
+    context["digests"] = stats.digests_recent()
     return render(request, "blacklist/stats.html", context)
 
 
 @require_GET
+def digest_detail(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    digest = stats.digest_of(year=year, month=month)
+    if digest is None:
+        raise Http404
+    return render(request, "blacklist/digest.html", {"digest": digest})
+
+
+@require_GET
 def exports_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "blacklist/exports.html", {"snapshots": []})
+    snapshots = [
+        {
+            "snapshot": snapshot,
+            "url": reverse("export-download", args=[snapshot.pk, exports.download_name(snapshot)]),
+        }
+        for snapshot in exports.snapshots_latest(audience=SnapshotAudience.PUBLIC)
+    ]
+    return render(request, "blacklist/exports.html", {"snapshots": snapshots})
+
+
+@require_safe
+def export_download(request: HttpRequest, pk: int, filename: str) -> FileResponse:
+    """The newest public snapshot of a format; never a file with full ID numbers."""
+    snapshot = exports.snapshot_offered(pk=pk, audience=SnapshotAudience.PUBLIC)
+    if snapshot is None or filename != exports.download_name(snapshot):
+        raise Http404
+    return downloads.snapshot_response(snapshot)
 
 
 @require_GET

@@ -23,6 +23,8 @@ CONTRACT_PATHS = {
     "/api/v1/entries/{public_id}/": {"get"},
     "/api/v1/checks/": {"post"},
     "/api/v1/changes/": {"get"},
+    "/api/v1/exports/": {"get"},
+    "/api/v1/exports/{id}/download/": {"get"},
 }
 
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from blacklist import publication
@@ -52,6 +53,40 @@ def test_the_language_switcher_keeps_the_choice_for_later_pages(client):
     assert response.status_code == 302
     assert response["Location"] == "/notices/"
     assert '<html lang="zh-hant">' in client.get("/stats/").content.decode()
+
+
+def language_form(page: str) -> dict[str, str]:
+    """The hidden fields and the selected language of the header's language switcher."""
+    form = re.search(r'<form class="lang".*?</form>', page, flags=re.S).group(0)
+    fields = dict(re.findall(r'<input[^>]* name="([^"]+)"[^>]* value="([^"]*)"', form))
+    fields.update(
+        re.findall(r'<(select) id="language".*?<option value="([^"]+)" selected', form, re.S)
+    )
+    return fields
+
+
+def test_the_header_follows_the_language_of_each_request(client):
+    for language in LANGUAGES * 2:
+        page = client.get("/notices/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+        assert f'<a href="/">{HOME_LINK[language]}</a>' in page
+        assert language_form(page)["select"] == language
+
+
+def test_the_language_switcher_carries_each_visitor_s_own_path_and_csrf_token():
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+
+    on_notices = language_form(first.get("/notices/").content.decode())
+    on_stats = language_form(second.get("/stats/").content.decode())
+    switch = {"language": "en", "next": on_stats["next"]}
+
+    assert (on_notices["next"], on_stats["next"]) == ("/notices/", "/stats/")
+    token = on_stats["csrfmiddlewaretoken"]
+    assert (
+        second.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": token}).status_code == 302
+    )
+    forged = {**switch, "csrfmiddlewaretoken": on_notices["csrfmiddlewaretoken"]}
+    assert second.post("/i18n/setlang/", forged).status_code == 403
 
 
 def test_the_home_page_lists_the_latest_public_notices_only(en):

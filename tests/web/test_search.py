@@ -1,17 +1,21 @@
 """The public search: name variants, ID numbers, filters, refusals and what is never shown."""
 
+import datetime
 import re
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
 
-from blacklist import identity
+from blacklist import identity, publication
+from blacklist.models import Programme
 from tests import factories
-from tests.web.people import NOT_PUBLIC, Person, entry_of, person, publish
+from tests.web.people import NOT_PUBLIC, Person, entry_of, person, publish, today
 
 pytestmark = pytest.mark.django_db
 
+ONE_DAY = datetime.timedelta(days=1)
 FULL_WIDTH = str.maketrans("0123456789xX", "０１２３４５６７８９ｘＸ")
 
 
@@ -187,6 +191,58 @@ def test_it_never_shows_an_entry_that_is_not_currently_public(client, make_hidde
 
     assert by_name == [entry_of(shown).public_id]
     assert by_id == []
+
+
+def test_an_entry_revoked_after_a_search_for_its_id_number_is_not_found_by_the_next(client):
+    listed = person("刘洋")
+    publish([listed])
+    entry = entry_of(listed)
+
+    before = results(client.post("/search/", {"q": listed.id_number}).content.decode())
+    publication.entry_revoke(entry=entry, reason="错误列入", by=factories.official("x"))
+    after = results(client.post("/search/", {"q": listed.id_number}).content.decode())
+
+    assert before == [entry.public_id]
+    assert after == []
+
+
+def test_an_id_number_is_no_longer_found_the_day_after_its_term_ends(client):
+    listed = person("刘洋")
+    publish([listed], end=today())
+
+    found_today = results(client.post("/search/", {"q": listed.id_number}).content.decode())
+    with mock.patch("django.utils.timezone.localdate", return_value=today() + ONE_DAY):
+        page = client.post("/search/", {"q": listed.id_number}).content.decode()
+
+    assert found_today == [entry_of(listed).public_id]
+    assert results(page) == []
+
+
+def test_the_filters_narrow_a_search_by_id_number_too(client):
+    listed = person("刘洋")
+    publish([listed])
+    factories.programme(code="other-public")
+
+    same_last4 = {"q": listed.id_number, "last4": listed.id_number[-4:]}
+    other_programme = {"q": listed.id_number, "programme": "other-public"}
+
+    assert results(client.post("/search/", same_last4).content.decode()) == [
+        entry_of(listed).public_id
+    ]
+    assert results(client.post("/search/", other_programme).content.decode()) == []
+
+
+def test_the_programme_list_follows_programmes_hidden_or_renamed_since_the_last_search(client):
+    publish([person("王芳")])
+    publish([person("王芳")], prog=factories.programme(code="other-public"))
+    search(client, "王芳")
+
+    Programme.objects.filter(code="other-public").update(public=False)
+    Programme.objects.filter(code="two-cards").update(name="新名称")
+    page = search(client, "王芳").content.decode()
+
+    assert 'value="other-public"' not in page
+    assert ">新名称</option>" in page
 
 
 def test_a_name_posted_from_the_home_page_redirects_to_a_shareable_address(client):
