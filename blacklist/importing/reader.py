@@ -50,6 +50,10 @@ FIELD_LABELS = {
 }
 HEADER_SCAN_ROWS = 10  # title rows above the header are common in bureau spreadsheets
 SNIFF_BYTES = 64 * 1024
+# No cell of a penalty list comes near this; an unclosed quote that swallows the rest of the
+# file does. The csv module keeps one limit per process and libraries raise it on import, so
+# the reader sets its own each time.
+CSV_FIELD_LIMIT = 128 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted OOXML and old .xls
 EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx"}
@@ -168,6 +172,7 @@ def _csv_sheet(path: Path, head: bytes) -> Iterator[Sheet]:
     except csv.Error:
         delimiter = ","
     with path.open("r", encoding=encoding, errors="strict", newline="") as text:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
         reader = csv.reader(text, csv.excel, delimiter=delimiter)
         records = _decoding_errors_refused(reader, text)
         numbered: Iterator[tuple[int, list[object]]] = (
