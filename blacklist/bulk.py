@@ -1,12 +1,14 @@
 """Set-based writes of listings: executemany on SQLite, COPY on PostgreSQL.
 
 The ORM's bulk_create spends most of its time preparing each field of each object, and
-would need the subjects' ids back in Python; here the database resolves them itself
-(one unique-index probe per row), so an import of a million rows stays in the database.
+would need the subjects' ids back one object at a time. Here PostgreSQL joins a COPY-filled
+staging table; SQLite gets the ids of the subjects a chunk created from one read of the
+table's end, and looks up only the few subjects known before.
 """
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import connection
 from django.db.models import Max
@@ -47,11 +49,12 @@ def listings_insert(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
     """
     if not rows:
         return 0
+    if connection.vendor != "postgresql":
+        created, indexed = _insert_sqlite(notice_id, rows)
+        search.index_subjects(indexed)
+        return created
     newest = Subject.objects.aggregate(newest=Max("id"))["newest"] or 0
-    if connection.vendor == "postgresql":
-        created = _insert_postgresql(notice_id, rows)
-    else:
-        created = _insert_sqlite(notice_id, rows)
+    created = _insert_postgresql(notice_id, rows)
     if created:
         # Ids only grow, so the subjects created just now are those above the newest before.
         search.index_subjects(
@@ -60,33 +63,61 @@ def listings_insert(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
     return created
 
 
-def _insert_sqlite(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
+def _insert_sqlite(
+    notice_id: int, rows: Sequence[Sequence[object]]
+) -> tuple[int, list[tuple[int, str]]]:
+    """Returns the subjects created, and their (id, name_key) for the search index."""
     now = _now()
-    columns = _columns((*SUBJECT_COLUMNS, "created_at", "updated_at"))
+    subjects = _table(Subject)
     subject_sql = (
-        f"INSERT INTO {_table(Subject)} ({columns}) "  # noqa: S608
+        f"INSERT INTO {subjects} ({_columns((*SUBJECT_COLUMNS, 'created_at', 'updated_at'))}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * 11)}) ON CONFLICT (id_hmac) DO NOTHING"
     )
     entry_sql = (
         f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
         f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, created_at, updated_at) "
-        f"VALUES (%s, %s, (SELECT id FROM {_table(Subject)} WHERE id_hmac = %s), "
-        f"%s, %s, %s, %s, 'active', '', %s, %s)"
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', '', %s, %s)"
     )
     with connection.cursor() as wrapper, connection.wrap_database_errors:
         # The driver's cursor: the debug wrapper would keep every parameter of every row.
         # (wrap_database_errors still turns its errors into Django's.)
         cursor = wrapper.cursor
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {subjects}")  # noqa: S608
+        newest = cursor.fetchone()[0]
         cursor.executemany(subject_sql, [(*row[:9], now, now) for row in rows])
         created = cursor.rowcount
+        # SQLite has one writer and this transaction is it, so the subjects above the newest
+        # before are exactly those just created: one read of the table's end gives their ids,
+        # instead of a search of the id_hmac index for every entry.
+        cursor.execute(
+            f"SELECT id, id_hmac, name_key FROM {subjects} WHERE id > %s",  # noqa: S608
+            [newest],
+        )
+        new = cursor.fetchall()
+        ids = {digest: subject_id for subject_id, digest, _key in new}
+        if len(ids) < len(rows):
+            ids.update(_subject_ids(cursor, [row[3] for row in rows if row[3] not in ids]))
         cursor.executemany(
             entry_sql,
             [
-                (public_id, notice_id, row[3], *row[9:13], now, now)
+                # a missing id (a subject that vanished) fails the NOT NULL constraint
+                (public_id, notice_id, ids.get(row[3]), *row[9:13], now, now)
                 for public_id, row in zip(new_public_ids(len(rows)), rows, strict=True)
             ],
         )
-    return created
+    return created, [(subject_id, name_key) for subject_id, _digest, name_key in new]
+
+
+def _subject_ids(cursor: Any, digests: Sequence[object]) -> Iterator[tuple[str, int]]:
+    """(id_hmac, id) of subjects known before: typically a few of a file."""
+    for start in range(0, len(digests), LOOKUP_CHUNK):
+        chunk = digests[start : start + LOOKUP_CHUNK]
+        cursor.execute(
+            f"SELECT id_hmac, id FROM {_table(Subject)} "  # noqa: S608
+            f"WHERE id_hmac IN ({', '.join(['%s'] * len(chunk))})",
+            chunk,
+        )
+        yield from cursor.fetchall()
 
 
 def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:

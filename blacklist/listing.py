@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from blacklist import bulk, identity
 from blacklist.identity import Identity
-from blacklist.models import Notice, NoticeStatus, subject_hmac
+from blacklist.models import Notice, NoticeStatus, Programme
 
 BATCH_SIZE = 2000
 
@@ -58,35 +58,77 @@ def default_term_start(notice: Notice) -> datetime.date:
     return timezone.localdate(notice.publish_at) if notice.publish_at else timezone.localdate()
 
 
-def term_of(
-    row: ListingRow, *, notice: Notice, default_start: datetime.date
-) -> tuple[datetime.date, datetime.date]:
-    start = row.term_start or default_start
-    return start, row.term_end or notice.programme.default_term(start)[1]
+@dataclass(frozen=True)
+class ListingDefaults:
+    """What a notice gives rows that leave fields empty, read from the database once."""
+
+    start: datetime.date
+    programme: Programme
+
+    def term(self, row: ListingRow) -> tuple[datetime.date, datetime.date]:
+        """The row's own dates; else the default start, and the programme's term from there."""
+        start = row.term_start or self.start
+        return start, row.term_end or self.programme.default_term(start)[1]
+
+
+def listing_defaults(notice: Notice, *, start: datetime.date | None = None) -> ListingDefaults:
+    return ListingDefaults(start=start or default_term_start(notice), programme=notice.programme)
+
+
+def listings_prepare(
+    rows: Sequence[ListingRow],
+    *,
+    defaults: ListingDefaults,
+    encryption_keys: Sequence[str],
+    lookup_key: bytes,
+    seal: bool = True,
+) -> list[tuple[str, ...]]:
+    """What listings need written, as plain tuples in PreparedListing's order: the ID number
+    hashed, sealed and masked, the name folded, the notice's defaults filled in. Digests and
+    seals are made for all rows at once. With seal=False the sealed ID is left empty (rows of a
+    file that cannot be committed, which are never written)."""
+    numbers = [row.identity.number for row in rows]
+    digests = identity.lookup_hmacs(numbers, key=lookup_key)
+    sealed = identity.encrypt_ids(numbers, keys=encryption_keys) if seal else [""] * len(rows)
+    programme = defaults.programme
+    terms: dict[tuple[datetime.date | None, datetime.date | None], tuple[str, str]] = {}
+    prepared: list[tuple[str, ...]] = []
+    for row, digest, token in zip(rows, digests, sealed, strict=True):
+        ident = row.identity
+        term = terms.get((row.term_start, row.term_end))
+        if term is None:  # a file usually gives every row the same term
+            start, end = defaults.term(row)
+            term = terms[row.term_start, row.term_end] = (start.isoformat(), end.isoformat())
+        prepared.append(
+            (
+                ident.kind.value,
+                row.name.strip(),
+                identity.fold_name(row.name),
+                digest,
+                token,
+                identity.mask_id(ident.number),
+                ident.gender,
+                ident.region_code,
+                ident.region_name,
+                row.offence or programme.default_offence,
+                row.measures or programme.default_measures,
+                *term,
+            )
+        )
+    return prepared
 
 
 def listing_prepare(
-    row: ListingRow, *, notice: Notice, default_start: datetime.date, digest: str | None = None
+    row: ListingRow, *, notice: Notice, default_start: datetime.date
 ) -> PreparedListing:
     """Everything a listing needs written, with the ID number already sealed and masked."""
-    start, end = term_of(row, notice=notice, default_start=default_start)
-    ident = row.identity
-    programme = notice.programme
-    return PreparedListing(
-        digest=digest or subject_hmac(ident.number),
-        kind=ident.kind.value,
-        name=row.name.strip(),
-        name_key=identity.fold_name(row.name),
-        id_encrypted=identity.encrypt_id(ident.number, keys=settings.FIELD_ENCRYPTION_KEYS),
-        id_masked=identity.mask_id(ident.number),
-        gender=ident.gender,
-        region_code=ident.region_code,
-        region_name=ident.region_name,
-        offence=row.offence or programme.default_offence,
-        measures=row.measures or programme.default_measures,
-        term_start=start.isoformat(),
-        term_end=end.isoformat(),
+    (ready,) = listings_prepare(
+        [row],
+        defaults=ListingDefaults(start=default_start, programme=notice.programme),
+        encryption_keys=settings.FIELD_ENCRYPTION_KEYS,
+        lookup_key=settings.ID_LOOKUP_KEY,
     )
+    return PreparedListing(*ready)
 
 
 def listings_add(
@@ -95,8 +137,12 @@ def listings_add(
     """Add rows to a draft notice in one transaction, with set-based writes."""
     if notice.status != NoticeStatus.DRAFT:
         raise ValidationError(_("Only a draft notice accepts new entries."))
-    start = default_start or default_term_start(notice)
-    prepared = [listing_prepare(row, notice=notice, default_start=start) for row in rows]
+    prepared = listings_prepare(
+        rows,
+        defaults=listing_defaults(notice, start=default_start),
+        encryption_keys=settings.FIELD_ENCRYPTION_KEYS,
+        lookup_key=settings.ID_LOOKUP_KEY,
+    )
     with transaction.atomic():
         return listings_write(notice=notice, rows=prepared)
 

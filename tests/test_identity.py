@@ -19,10 +19,12 @@ from blacklist.identity import (
     SubjectKind,
     decrypt_id,
     encrypt_id,
+    encrypt_ids,
     fold_name,
     gender_of,
     generate_encryption_key,
     lookup_hmac,
+    lookup_hmacs,
     make_credit_code,
     make_resident_id,
     mask_id,
@@ -559,6 +561,38 @@ def test_lookup_hmac_is_equal_for_inputs_that_normalise_the_same() -> None:
 def test_lookup_hmac_refuses_an_empty_key() -> None:
     with pytest.raises(ValueError, match="key"):
         lookup_hmac("420106199001011231", key=b"")
+
+
+@pytest.mark.parametrize("key", [b"k", b"lookup-key" * 3, b"\xff" * 64, b"a much longer key " * 8])
+def test_lookup_hmacs_gives_each_number_its_lookup_hmac(key: bytes) -> None:
+    numbers = [
+        "420106199001011231",
+        "42010619900101123x",
+        "９１４２０１００ＭＡ４Ｋ３Ｂ２Ｌ１Ｘ",
+        "",
+    ]
+
+    assert lookup_hmacs(numbers, key=key) == [lookup_hmac(n, key=key) for n in numbers]
+    assert lookup_hmacs([], key=key) == []
+
+
+def test_lookup_hmacs_refuses_an_empty_key() -> None:
+    with pytest.raises(ValueError, match="key"):
+        lookup_hmacs(["420106199001011231"], key=b"")
+
+
+def test_encrypt_ids_seals_each_number_as_encrypt_id_does() -> None:
+    old, new = generate_encryption_key(), generate_encryption_key()
+    numbers = ["420106199001011231", "11010519491231002X", "420106199001011231"]
+
+    tokens = encrypt_ids(numbers, keys=[new, old])
+
+    assert [decrypt_id(t, keys=[old, new]) for t in tokens] == numbers
+    assert len(set(tokens)) == 3  # a nonce of its own for each, even for the same number
+    assert {len(t) for t in tokens} == {len(encrypt_id(numbers[0], keys=[new]))}
+    with pytest.raises(IdentityError):
+        decrypt_id(tokens[0], keys=[old])
+    assert encrypt_ids([], keys=[new]) == []
 
 
 def test_encryption_round_trips_without_showing_the_number() -> None:

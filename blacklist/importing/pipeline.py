@@ -8,10 +8,11 @@ failure at any row leaves the registry as it was).
 
 import datetime
 import hashlib
+import itertools
 import logging
 import marshal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -29,16 +30,9 @@ from blacklist import identity
 from blacklist.bulk import refresh_statistics, subject_lookup, write_cache
 from blacklist.identity import SubjectKind
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
-from blacklist.importing.rows import JudgedRow, Problem, judge_row
-from blacklist.listing import (
-    ListingResult,
-    PreparedListing,
-    default_term_start,
-    listing_prepare,
-    listings_write,
-    term_of,
-)
-from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus, subject_hmac
+from blacklist.importing.rows import FileRules, Problem, RowOutcome, chunk_judge
+from blacklist.listing import ListingResult, PreparedListing, listing_defaults, listings_write
+from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus
 
 log = logging.getLogger(__name__)
 CHUNK = 5000
@@ -67,12 +61,12 @@ class Tally:
     warnings: list[dict[str, object]] = field(default_factory=list)
     sample: list[dict[str, object]] = field(default_factory=list)
 
-    def add_errors(self, problems: list[Problem]) -> None:
+    def add_errors(self, problems: Sequence[Problem]) -> None:
         self.error_count += len(problems)
         room = settings.IMPORT_MAX_STORED_ERRORS - len(self.errors)
         self.errors.extend(problem.as_dict() for problem in problems[: max(room, 0)])
 
-    def add_warnings(self, problems: list[Problem]) -> None:
+    def add_warnings(self, problems: Sequence[Problem]) -> None:
         self.warning_count += len(problems)
         room = settings.IMPORT_MAX_STORED_ERRORS - len(self.warnings)
         self.warnings.extend(problem.as_dict() for problem in problems[: max(room, 0)])
@@ -229,7 +223,6 @@ def _judge(run: ImportRun, *, progress: Report) -> Tally:
     notice = run.notice
     _refuse_if_already_imported(run)
     tally = Tally()
-    start_default = default_term_start(notice)
     seen: dict[bytes, int] = {}  # short digest of each identity -> first row (bounded memory)
     with (
         open_sheet(Path(run.file.path), name=run.original_name) as sheet,
@@ -241,11 +234,18 @@ def _judge(run: ImportRun, *, progress: Report) -> Tally:
             tally.add_warnings(
                 [Problem(sheet.header_row, h, "column_ignored", message) for h in sheet.ignored]
             )
-        for chunk in _chunks(sheet.rows):
-            judged = [row for row in (judge_row(n, c, sheet.columns) for n, c in chunk) if row]
-            prepared = _judge_chunk(
-                judged, notice=notice, tally=tally, seen=seen, start_default=start_default
-            )
+        rules = FileRules(
+            columns=sheet.columns,
+            today=datetime.date.today(),
+            defaults=listing_defaults(notice),
+            encryption_keys=tuple(settings.FIELD_ENCRYPTION_KEYS),
+            lookup_key=settings.ID_LOOKUP_KEY,
+        )
+        judge = chunk_judge(rules)
+        for rows in _chunks(sheet.rows):
+            # Once the file has an error nothing will be written: the rest need not be sealed.
+            judged = judge(rows, not tally.invalid)
+            prepared = _check_chunk(judged, notice=notice, tally=tally, seen=seen)
             if not tally.invalid:
                 _spool_write(spool, prepared)
             progress(tally.rows, max(sheet.rows_estimate or 0, tally.rows))
@@ -262,10 +262,10 @@ def spool_path(run: ImportRun) -> Path:
     return folder / f"run-{run.pk}.spool"
 
 
-def _spool_write(spool: BinaryIO, rows: list[PreparedListing]) -> None:
+def _spool_write(spool: BinaryIO, rows: list[tuple[str, ...]]) -> None:
     # marshal: plain tuples of strings, the fastest format Python reads back. Each chunk is
     # length-prefixed, because marshal.load on a file reads it in tiny pieces.
-    data = marshal.dumps([tuple(row) for row in rows])
+    data = marshal.dumps(rows)
     spool.write(len(data).to_bytes(8, "big"))
     spool.write(data)
 
@@ -278,74 +278,78 @@ def _spooled(run: ImportRun) -> Iterator[list[tuple[object, ...]]]:
 
 
 def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Iterator[list[tuple[int, list[object]]]]:
-    chunk: list[tuple[int, list[object]]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
+    while chunk := list(itertools.islice(rows, CHUNK)):
         yield chunk
 
 
-def _judge_chunk(
-    judged: list[JudgedRow],
-    *,
-    notice: Notice,
-    tally: Tally,
-    seen: dict[bytes, int],
-    start_default: datetime.date,
-) -> list[PreparedListing]:
-    digests = {
-        row.number: subject_hmac(row.listing.identity.number) for row in judged if row.listing
-    }
-    known = subject_lookup(list(digests.values()), notice_id=notice.pk)  # digest -> on notice
-    prepared: list[PreparedListing] = []
-    for row in judged:
+_DIGEST, _TERM_START, _TERM_END = (
+    PreparedListing._fields.index(name) for name in ("digest", "term_start", "term_end")
+)
+
+
+def _check_chunk(
+    outcomes: list[RowOutcome], *, notice: Notice, tally: Tally, seen: dict[bytes, int]
+) -> list[tuple[str, ...]]:
+    """Count judged rows and check the good ones against the rest of the file and the
+    registry; returns the rows to spool."""
+    known = subject_lookup(  # digest -> on this notice already
+        [ready[_DIGEST] for _n, _s, ready, _e, _w in outcomes if ready], notice_id=notice.pk
+    )
+    prepared: list[tuple[str, ...]] = []
+    for number, seq, ready, errors, warnings in outcomes:
         tally.rows += 1
-        listing = row.listing
-        if listing:
-            digest = digests[row.number]
-            problem = _problem_adder(row, number=listing.identity.number)
-            short = bytes.fromhex(digest[:16])
-            if short in seen:
-                tally.duplicates += 1
-                message = _("The same ID number is already in row %(row)d of this file.")
-                problem("id_number", "duplicate_in_file", message % {"row": seen[short]})
-            else:
-                seen[short] = row.number
-            if known.get(digest):
-                message = _("This person or organisation is already listed by this notice.")
-                problem("id_number", "already_listed", message)
-            start, end = term_of(listing, notice=notice, default_start=start_default)
-            if end <= start:
-                message = _("The term ends on or before the day it starts.")
-                problem("term_end", "term_order", message)
-        tally.add_errors(row.errors)
-        tally.add_warnings(row.warnings)
-        if row.errors or not listing:
+        if ready is not None:
+            digest = ready[_DIGEST]
+            first = seen.setdefault(bytes.fromhex(digest[:16]), number)
+            if first != number or known.get(digest) or ready[_TERM_END] <= ready[_TERM_START]:
+                listing = PreparedListing(*ready)
+                errors = [*errors, *_cross_problems(number, seq, listing, first, known, tally)]
+        if errors:
+            tally.add_errors(errors)
+        if warnings:
+            tally.add_warnings(warnings)
+        if errors or ready is None:
             tally.invalid += 1
             continue
         tally.valid += 1
-        if digest in known:
+        if ready[_DIGEST] in known:
             tally.subjects_known += 1
         else:
             tally.subjects_new += 1
         if tally.invalid:
-            continue  # the file cannot be committed: no need to seal the rest
-        ready = listing_prepare(listing, notice=notice, default_start=start_default, digest=digest)
+            continue  # the file cannot be committed
         if len(tally.sample) < SAMPLE_ROWS:
-            tally.sample.append(_as_published(row.number, ready, notice=notice))
+            tally.sample.append(_as_published(number, PreparedListing(*ready), notice=notice))
         prepared.append(ready)
     return prepared
 
 
-def _problem_adder(row: JudgedRow, *, number: str) -> Callable[[str, str, str], None]:
-    def add(column: str, code: str, message: str) -> None:
-        label, masked = str(FIELD_LABELS[column]), identity.mask_id(number)
-        row.errors.append(Problem(row.number, label, code, message, masked, row.seq))
+def _cross_problems(
+    number: int,
+    seq: str,
+    listing: PreparedListing,
+    first: int,
+    known: dict[str, bool],
+    tally: Tally,
+) -> list[Problem]:
+    """A duplicate of row `first` in the file, a subject the notice already lists, a term that
+    ends before the default start."""
+    problems: list[Problem] = []
 
-    return add
+    def add(column: str, code: str, message: str) -> None:
+        label = str(FIELD_LABELS[column])
+        problems.append(Problem(number, label, code, message, listing.id_masked, seq))
+
+    if first != number:
+        tally.duplicates += 1
+        message = _("The same ID number is already in row %(row)d of this file.")
+        add("id_number", "duplicate_in_file", message % {"row": first})
+    if known.get(listing.digest):
+        message = _("This person or organisation is already listed by this notice.")
+        add("id_number", "already_listed", message)
+    if listing.term_end <= listing.term_start:  # ISO dates compare as text
+        add("term_end", "term_order", _("The term ends on or before the day it starts."))
+    return problems
 
 
 def _as_published(number: int, ready: PreparedListing, *, notice: Notice) -> dict[str, object]:

@@ -175,9 +175,8 @@ def _csv_sheet(path: Path, head: bytes) -> Iterator[Sheet]:
         csv.field_size_limit(CSV_FIELD_LIMIT)
         reader = csv.reader(text, csv.excel, delimiter=delimiter)
         records = _decoding_errors_refused(reader, text)
-        numbered: Iterator[tuple[int, list[object]]] = (
-            (number, list(cells)) for number, cells in enumerate(records, start=1)
-        )
+        # csv.reader gives a new list for every record: no copy needed
+        numbered: Iterator[tuple[int, list[object]]] = enumerate(records, start=1)  # type: ignore[arg-type]
         columns, ignored, header_row, rest = _find_header(numbered)
         average = max(len(head) // max(sample.count("\n"), 1), 1)
         yield Sheet(

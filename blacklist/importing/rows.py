@@ -2,7 +2,9 @@
 
 import datetime
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
@@ -11,7 +13,7 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from blacklist import identity
 from blacklist.identity import IdentityError, SubjectKind
 from blacklist.importing.reader import FIELD_LABELS
-from blacklist.listing import ListingRow
+from blacklist.listing import ListingDefaults, ListingRow, listings_prepare
 
 MAX_NAME = 200
 MAX_OFFENCE = 500
@@ -59,8 +61,105 @@ class JudgedRow:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def judge_row(number: int, cells: list[object], columns: dict[str, int]) -> JudgedRow | None:
+def judge_row(
+    number: int, cells: list[object], columns: dict[str, int], *, today: datetime.date | None = None
+) -> JudgedRow | None:
     """None for a blank row; otherwise the row with its listing or its errors."""
+    return row_judge(columns, today=today)(number, cells)
+
+
+Judge = Callable[[int, list[object]], JudgedRow | None]
+
+
+def row_judge(columns: dict[str, int], *, today: datetime.date | None = None) -> Judge:
+    """judge_row for the rows of one file: what depends only on its columns is worked out once."""
+    day = today or datetime.date.today()
+    read_clean = clean_row_reader(columns, today=day)
+
+    def judge(number: int, cells: list[object]) -> JudgedRow | None:
+        clean = read_clean(cells)
+        if clean is None:
+            return _judge_fully(number, cells, columns, today=day)
+        return JudgedRow(number=number, seq=clean[0], listing=clean[1])
+
+    return judge
+
+
+CleanReader = Callable[[list[object]], tuple[str, ListingRow] | None]
+_FIELDS = ("seq", "name", "id_number", "gender", "term_start", "term_end", "offence", "measures")
+
+
+def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanReader:
+    """The short path through judge_row for the common row, one of plain text cells that passes
+    every check: its (序號, listing). None for any other row (blank, a cell that is not text,
+    anything suspect, any error or warning), which gets the full judgement instead; so the short
+    path only has to agree with the full one on rows that pass."""
+    indices = list(columns.values())
+    width = max(indices, default=-1) + 1
+    missing = len(indices)  # a field without a column reads the "" appended to each row's texts
+    where = {name: position for position, name in enumerate(columns)}
+    seq_at, name_at, id_at, gender_at, start_at, end_at, offence_at, measures_at = (
+        where.get(field, missing) for field in _FIELDS
+    )
+    dates: dict[str, datetime.date | None] = {}
+
+    def read(cells: list[object]) -> tuple[str, ListingRow] | None:
+        if len(cells) < width:
+            cells = [*cells, *[""] * (width - len(cells))]
+        try:
+            texts = [cells[index].strip() for index in indices]  # type: ignore[attr-defined]
+            # Every value that may be a formula or an Excel error starts a cell with = or #.
+            joined = "\x00" + "\x00".join(texts)
+        except (AttributeError, TypeError):  # a cell that is not text: numbers, dates, formulas
+            return None
+        if "\x00=" in joined or "\x00#" in joined or not any(texts):
+            return None
+        texts.append("")
+        full_name = " ".join(texts[name_at].split())
+        if not full_name or len(full_name) > MAX_NAME:
+            return None
+        try:
+            ident = identity.parse_identity(texts[id_at], today=today)
+        except IdentityError:
+            return None
+        if ident.warnings:
+            return None
+        given = texts[gender_at].lower()
+        if given and ident.kind == SubjectKind.PERSON and GENDERS.get(given) != ident.gender:
+            return None
+        try:
+            start, end = _read_date(texts[start_at], dates), _read_date(texts[end_at], dates)
+        except ValueError:
+            return None
+        if start and end and end <= start:
+            return None
+        offence_text, measures_text = texts[offence_at], texts[measures_at]
+        if len(offence_text) > MAX_OFFENCE or len(measures_text) > MAX_MEASURES:
+            return None
+        listing = ListingRow(full_name, ident, offence_text, measures_text, start, end)
+        return texts[seq_at], listing
+
+    return read
+
+
+def _read_date(text: str, cache: dict[str, datetime.date | None]) -> datetime.date | None:
+    """None for no date; ValueError for text that is not a date."""
+    if not text:
+        return None
+    try:
+        parsed = cache[text]
+    except KeyError:
+        parsed = _parse_date_text(text)
+        if len(cache) < 4096:  # most files give every row the same few dates
+            cache[text] = parsed
+    if parsed is None:
+        raise ValueError(text)
+    return parsed
+
+
+def _judge_fully(
+    number: int, cells: list[object], columns: dict[str, int], *, today: datetime.date
+) -> JudgedRow | None:
     raw = {name: cells[index] if index < len(cells) else None for name, index in columns.items()}
     text = {name: _text(value) for name, value in raw.items()}
     if not any(text.values()):
@@ -76,7 +175,7 @@ def judge_row(number: int, cells: list[object], columns: dict[str, int]) -> Judg
     if formulas:
         return judged
     name = _judge_name(judged, text.get("name", ""))
-    ident = _judge_identity(judged, raw.get("id_number"), text.get("id_number", ""))
+    ident = _judge_identity(judged, raw.get("id_number"), text.get("id_number", ""), today=today)
     if ident is not None:
         _judge_gender(judged, ident, text.get("gender", ""))
     start = _judge_date(judged, "term_start", raw.get("term_start"), text.get("term_start", ""))
@@ -126,7 +225,9 @@ def _judge_name(judged: JudgedRow, value: str) -> str:
     return name
 
 
-def _judge_identity(judged: JudgedRow, raw: object, text: str) -> identity.Identity | None:
+def _judge_identity(
+    judged: JudgedRow, raw: object, text: str, *, today: datetime.date
+) -> identity.Identity | None:
     # A spreadsheet number is a double: 16 digits or more have been rounded, however the
     # file writes them (4.2010619900101101E+17 or 420106199001011000).
     if isinstance(raw, float) or (isinstance(raw, int) and abs(raw) >= 10**15):
@@ -134,7 +235,7 @@ def _judge_identity(judged: JudgedRow, raw: object, text: str) -> identity.Ident
         _error(judged, "id_number", "id_as_number", message, "*" * 6)
         return None
     try:
-        ident = identity.parse_identity(text)
+        ident = identity.parse_identity(text, today=today)
     except IdentityError as problem:
         _error(judged, "id_number", problem.code, str(problem.message), identity.mask_id(text))
         return None
@@ -176,7 +277,10 @@ def parse_date(value: object) -> datetime.date | None:
         # an Excel serial number in a cell without a date format
         result = from_excel(value)
         return result.date() if isinstance(result, datetime.datetime) else None
-    text = _text(value)
+    return _parse_date_text(_text(value))
+
+
+def _parse_date_text(text: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(text)  # the common case, in C
     except ValueError:
@@ -196,3 +300,65 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+# --- the rows of a file ---------------------------------------------------------------------
+
+
+class RowOutcome(NamedTuple):
+    """A judged row. `ready` is the prepared listing of a row without errors, as a tuple in
+    PreparedListing's order; checks against the registry and the rest of the file come later."""
+
+    number: int
+    seq: str
+    ready: tuple[str, ...] | None
+    errors: Sequence[Problem]
+    warnings: Sequence[Problem]
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """Everything judging a file's rows needs, as plain values (no database)."""
+
+    columns: dict[str, int]
+    today: datetime.date
+    defaults: ListingDefaults
+    encryption_keys: tuple[str, ...]
+    lookup_key: bytes
+
+
+ChunkJudge = Callable[[Sequence[tuple[int, list[object]]], bool], list[RowOutcome]]
+
+
+def chunk_judge(rules: FileRules) -> ChunkJudge:
+    """Judges numbered rows (blank ones are left out) and prepares the listings of the good
+    ones; seal=False leaves their sealed ID numbers empty (a file with errors is never written).
+    Touches no database: the checks against the registry are the pipeline's."""
+    read_clean = clean_row_reader(rules.columns, today=rules.today)
+
+    def judge_chunk(rows: Sequence[tuple[int, list[object]]], seal: bool) -> list[RowOutcome]:
+        judged: list[tuple[int, str, ListingRow | None, Sequence[Problem], Sequence[Problem]]] = []
+        for number, cells in rows:
+            clean = read_clean(cells)
+            if clean is not None:
+                judged.append((number, clean[0], clean[1], (), ()))
+                continue
+            full = _judge_fully(number, cells, rules.columns, today=rules.today)
+            if full is not None:
+                judged.append((number, full.seq, full.listing, full.errors, full.warnings))
+        listings = [listing for _n, _s, listing, _e, _w in judged if listing is not None]
+        prepared = iter(
+            listings_prepare(
+                listings,
+                defaults=rules.defaults,
+                encryption_keys=rules.encryption_keys,
+                lookup_key=rules.lookup_key,
+                seal=seal,
+            )
+        )
+        return [
+            RowOutcome(number, seq, None if listing is None else next(prepared), errors, warnings)
+            for number, seq, listing, errors, warnings in judged
+        ]
+
+    return judge_chunk

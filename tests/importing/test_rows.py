@@ -6,6 +6,8 @@ import re
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.worksheet.formula import ArrayFormula
 from stdnum.cn import ric
 
@@ -268,3 +270,53 @@ def test_it_judges_a_real_workbook_cell_by_cell(tmp_path):
         json.dumps([p.as_dict() for j in judged for p in j.errors]),
         [p.id_number for p in people],
     )
+
+
+# --- text cells and workbook cells are judged alike -----------------------------------------
+
+UNKNOWN_REGION = make_resident_id("990101", datetime.date(1990, 1, 1), 123)
+GOOD_IDS = [
+    PERSON.id_number, WITH_X, WITH_X.lower(), COMPANY, COMPANY.lower(),
+    "".join(chr(ord(c) + 0xFEE0) for c in PERSON.id_number),
+    f" {PERSON.id_number[:6]}-{PERSON.id_number[6:]} ",
+]  # fmt: skip
+BAD_IDS = [
+    UNKNOWN_REGION, FUTURE, BAD_BIRTH, other_check_digit(PERSON.id_number),
+    other_check_digit(COMPANY), "420106900101123", PERSON.id_number[:17], "", "=A1", "#REF!",
+]  # fmt: skip
+STARTS = ["", "2020-11-01", "2020/11/1", "2020年11月01日", "2020-11-01 00:00:00"]
+ENDS = ["", " 2025-10-31 ", "2025/10/31", "2025年10月31日"]
+BAD_DATES = ["2020-13-01", "2025-02-30", "2020-11-01", "五年后", "=TODAY()", "#VALUE!"]
+
+
+def mostly(good: list[str], bad: list[str]) -> st.SearchStrategy[str]:
+    """Mostly values that pass, so that many rows pass; now and then a bad or random one."""
+    return st.sampled_from([*good * 8, *bad, None]).flatmap(
+        lambda value: st.text(max_size=9) if value is None else st.just(value)
+    )
+
+
+@given(
+    seq=st.sampled_from(["", "7", " 12 "]),
+    name=mostly(["张三", " 李  四 ", "阿卜杜·热合曼", "Zhang San"], ["", "张" * 201, "=A1"]),
+    id_number=mostly(GOOD_IDS, BAD_IDS),
+    gender=mostly(["", "", "", "男", "女", "M", "f", "Male", " 女性 "], ["x", "=B1"]),
+    offence=mostly(["", "出租银行卡"], ["出" * 501, "#N/A"]),
+    measures=mostly(["", "限制开户"], ["限" * 2001]),
+    term_start=mostly(STARTS, BAD_DATES),
+    term_end=mostly(ENDS, BAD_DATES),
+)
+def test_a_row_of_text_cells_is_judged_as_the_same_row_from_a_workbook(**given_cells):
+    text_cells = cells(region="", **given_cells)
+    # An empty workbook cell reads as None, not "": the row takes the full judgement.
+    workbook_cells = cells(region=None, **given_cells)
+
+    from_text = judge_row(12, text_cells, COLUMNS)
+    from_workbook = judge_row(12, workbook_cells, COLUMNS)
+
+    if from_workbook is None:
+        assert from_text is None
+        return
+    assert from_text is not None
+    assert (from_text.seq, from_text.listing) == (from_workbook.seq, from_workbook.listing)
+    assert problems_json(from_text) == problems_json(from_workbook)
