@@ -123,20 +123,22 @@ def _subject_ids(cursor: Any, digests: Sequence[object]) -> Iterator[tuple[str, 
 def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
     now = timezone.now()
     staging = "listing_staging"
-    columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id")
+    columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id", "position")
     subject_columns = _columns(SUBJECT_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ("
             "kind text, name text, name_key text, id_hmac text, id_encrypted text, "
             "id_masked text, gender text, region_code text, region_name text, "
-            "offence text, measures text, term_start date, term_end date, public_id text"
+            "offence text, measures text, term_start date, term_end date, public_id text, "
+            "position integer"
             ") ON COMMIT DROP"
         )
         cursor.execute(f"TRUNCATE {staging}")
         with cursor.cursor.copy(f"COPY {staging} ({_columns(columns)}) FROM STDIN") as copy:
-            for public_id, row in zip(new_public_ids(len(rows)), rows, strict=True):
-                copy.write_row((*row[:13], public_id))
+            public_ids = new_public_ids(len(rows))
+            for position, (public_id, row) in enumerate(zip(public_ids, rows, strict=True)):
+                copy.write_row((*row[:13], public_id, position))
         cursor.execute(
             f"INSERT INTO {_table(Subject)} ({subject_columns}, created_at, updated_at) "  # noqa: S608
             f"SELECT {subject_columns}, %s, %s FROM {staging} "
@@ -148,7 +150,9 @@ def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
             f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
             f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, created_at, updated_at) "
             f"SELECT st.public_id, %s, s.id, st.offence, st.measures, st.term_start, st.term_end, "
-            f"'active', '', %s, %s FROM {staging} st JOIN {_table(Subject)} s USING (id_hmac)",
+            f"'active', '', %s, %s FROM {staging} st JOIN {_table(Subject)} s USING (id_hmac) "
+            # entries keep the order of the file, as on SQLite
+            "ORDER BY st.position",
             [notice_id, now, now],
         )
     return created
