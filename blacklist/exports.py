@@ -34,13 +34,13 @@ from blacklist.models import (
     SnapshotState,
 )
 from blacklist.platforms import ENTRY_FIELDS
+from blacklist.sealedfiles import SealedReader
 from blacklist.snapshot_files import (
     CsvSnapshot,
     ExportRecord,
     FormatWriter,
     FtmSnapshot,
     JsonSnapshot,
-    SealedReader,
     SnapshotHead,
     SnapshotSink,
     entity_id,

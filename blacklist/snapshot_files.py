@@ -12,56 +12,29 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from blacklist import identity
 from blacklist.csvfiles import write_csv
+from blacklist.sealedfiles import SealedWriter
 
-# --- sealed files --------------------------------------------------------------------------------
-
-# A sealed file: MAGIC, then records of a 4-byte big-endian length and a `seal_bytes` chunk.
-# Each chunk's authenticated context is MAGIC + its index + whether it is the last one, so a
-# file cut short, chunks reordered or spliced from another file do not open.
-MAGIC = b"BLSNAP1\n"
-PLAIN_CHUNK = 64 * 1024
-_LENGTH = 4
+# --- where the text goes ---------------------------------------------------------------------
 
 
-def _context(index: int, *, last: bool) -> bytes:
-    return MAGIC + index.to_bytes(8, "big") + (b"\x01" if last else b"\x00")
+class PlainWriter:
+    """The unsealed counterpart of `SealedWriter`, for files that hold only masks."""
 
-
-class SnapshotSink:
-    """Text in, bytes on disk. The checksum and size are of the bytes as downloaded;
-    with `keys` the disk holds them only sealed (AES-GCM, first key)."""
-
-    def __init__(self, path: Path, *, keys: Sequence[str] | None) -> None:
+    def __init__(self, path: Path) -> None:
         self._file = path.open("wb")
-        self._keys = keys
         self._hash = hashlib.sha256()
-        self._pending = bytearray()
-        self._index = 0
         self.size = 0
-        if keys:
-            self._file.write(MAGIC)
 
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8")
+    def write(self, data: bytes) -> None:
         self._hash.update(data)
         self.size += len(data)
-        if not self._keys:
-            self._file.write(data)
-            return
-        self._pending += data
-        while len(self._pending) > PLAIN_CHUNK:
-            self._seal(bytes(self._pending[:PLAIN_CHUNK]), last=False)
-            del self._pending[:PLAIN_CHUNK]
+        self._file.write(data)
 
     def close(self) -> str:
-        """Finish the file, on disk for good (fsync), and return its SHA-256."""
-        if self._keys:
-            self._seal(bytes(self._pending), last=True)  # even when empty: it marks the end
-            self._pending.clear()
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
@@ -70,41 +43,27 @@ class SnapshotSink:
     def discard(self) -> None:
         self._file.close()
 
-    def _seal(self, data: bytes, *, last: bool) -> None:
-        keys = self._keys or ()
-        blob = identity.seal_bytes(data, keys=keys, context=_context(self._index, last=last))
-        self._file.write(len(blob).to_bytes(_LENGTH, "big") + blob)
-        self._index += 1
 
+class SnapshotSink:
+    """Text in, bytes on disk. The checksum and size are of the bytes as downloaded;
+    with `keys` the disk holds them only sealed (see `blacklist.sealedfiles`)."""
 
-class SealedReader:
-    """The plain bytes of a sealed file, chunk by chunk; ValueError if it was altered.
+    def __init__(self, path: Path, *, keys: Sequence[str] | None) -> None:
+        self._out = SealedWriter(path, keys=keys) if keys else PlainWriter(path)
 
-    An iterable with `close()`, so that a streaming response closes the file even when the
-    client goes away before the end.
-    """
+    @property
+    def size(self) -> int:
+        return self._out.size
 
-    def __init__(self, file: BinaryIO, *, keys: Sequence[str]) -> None:
-        self._file = file
-        self._keys = keys
+    def write(self, text: str) -> None:
+        self._out.write(text.encode("utf-8"))
 
-    def __iter__(self) -> Iterator[bytes]:
-        if self._file.read(len(MAGIC)) != MAGIC:
-            raise ValueError("not a sealed snapshot file")
-        index = 0
-        header = self._file.read(_LENGTH)
-        while header:
-            blob = self._file.read(int.from_bytes(header, "big"))
-            header = self._file.read(_LENGTH)  # none after the last chunk
-            yield identity.unseal_bytes(
-                blob, keys=self._keys, context=_context(index, last=not header)
-            )
-            index += 1
-        if index == 0:
-            raise ValueError("the sealed snapshot file is empty")
+    def close(self) -> str:
+        """Finish the file, on disk for good (fsync), and return its SHA-256."""
+        return self._out.close()
 
-    def close(self) -> None:
-        self._file.close()
+    def discard(self) -> None:
+        self._out.discard()
 
 
 # --- what each format is given -----------------------------------------------------------------

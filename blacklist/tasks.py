@@ -45,6 +45,11 @@ def rebuild_snapshots(reason: str = "nightly") -> list[int]:
     return [snapshot.pk for snapshot in exports.snapshots_build(reason=reason)]
 
 
+@shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
+def purge_import_files() -> int:
+    return pipeline.import_files_purge()
+
+
 # Imports retry only on database hiccups: a refused file is an answer, not a failure.
 @shared_task(autoretry_for=(OperationalError,), time_limit=3600, soft_time_limit=3500, **COMMON)
 def validate_import(run_id: int) -> str:

@@ -211,6 +211,8 @@ IMPORT_MAX_ZIP_RATIO = 100  # real spreadsheets pack 5-20 times; bombs pack thou
 IMPORT_INLINE_MAX_BYTES = int(os.getenv("IMPORT_INLINE_MAX_BYTES", str(1 * 2**20)))
 IMPORT_INLINE_MAX_ROWS = int(os.getenv("IMPORT_INLINE_MAX_ROWS", "10000"))
 IMPORT_MAX_STORED_ERRORS = 10_000
+# Uploaded list files (sealed) are deleted this long after upload; the run's record stays.
+IMPORT_FILE_RETENTION_DAYS = int(os.getenv("IMPORT_FILE_RETENTION_DAYS", "30"))
 
 # The public site: per-IP limits (django-ratelimit, on the shared cache) and objections.
 SEARCH_RATE = os.getenv("SEARCH_RATE", "30/m")

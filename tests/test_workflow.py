@@ -204,6 +204,7 @@ def test_the_clock_has_its_default_schedules_editable_in_the_admin():
     assert every["blacklist.tasks.publish_due_notices"] == (1, "minutes")
     assert every["blacklist.tasks.expire_due_entries"] == (60, "minutes")
     assert every["blacklist.tasks.purge_query_log"] == (1, "days")
+    assert every["blacklist.tasks.purge_import_files"] == (1, "days")
     assert every["blacklist.tasks.deliver_due_webhooks"][1] in ("seconds", "minutes")
     digest = scheduled["blacklist.tasks.issue_monthly_digest"].crontab
     assert (digest.day_of_month, digest.hour, str(digest.timezone)) == ("1", "3", "Asia/Shanghai")

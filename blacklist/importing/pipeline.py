@@ -7,7 +7,6 @@ failure at any row leaves the registry as it was).
 """
 
 import datetime
-import hashlib
 import itertools
 import logging
 import marshal
@@ -31,6 +30,7 @@ from blacklist.bulk import refresh_statistics, subject_lookup, write_cache
 from blacklist.identity import SubjectKind
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
 from blacklist.importing.rows import FileRules, Problem, RowOutcome, chunk_judge
+from blacklist.importing.uploads import upload_opened, upload_store
 from blacklist.listing import ListingResult, PreparedListing, listing_defaults, listings_write
 from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus
 
@@ -91,12 +91,7 @@ def import_start(
         run.file_format = check_upload(name=name, size=run.size)
     except FileRefused as refused:
         return _refuse(run, refused.code, refused.message)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    run.sha256 = digest.hexdigest()
-    upload.seek(0)
-    run.file.save(f"{run.sha256[:16]}-{run.file_format}.{run.file_format}", upload, save=False)
+    upload_store(run=run, upload=upload)
     run.save()
     return run
 
@@ -225,7 +220,8 @@ def _judge(run: ImportRun, *, progress: Report) -> Tally:
     tally = Tally()
     seen: dict[bytes, int] = {}  # short digest of each identity -> first row (bounded memory)
     with (
-        open_sheet(Path(run.file.path), name=run.original_name) as sheet,
+        upload_opened(run=run) as plain,
+        open_sheet(plain, name=run.original_name) as sheet,
         spool_path(run).open("wb") as spool,
     ):
         run.encoding = sheet.encoding
@@ -253,6 +249,29 @@ def _judge(run: ImportRun, *, progress: Report) -> Tally:
         raise ImportRefused("no_rows", _("The file has a header but no rows."))
     progress(tally.rows, tally.rows)
     return tally
+
+
+def import_files_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the stored files of runs past the retention period; returns how many.
+
+    The run keeps its checksum, counts and errors, so the record of what was imported stays.
+    """
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    old = (
+        ImportRun.objects.filter(created_at__lt=cutoff)
+        .exclude(file="")
+        .exclude(status__in=[ImportStatus.VALIDATING, ImportStatus.COMMITTING])
+    )
+    purged = 0
+    for run in old.iterator():
+        # Only the run that still names the file deletes it: a rerun finds nothing to do.
+        if ImportRun.objects.filter(pk=run.pk, file=run.file.name).update(file=""):
+            run.file.storage.delete(run.file.name)
+            spool_path(run).unlink(missing_ok=True)
+            purged += 1
+    if purged:
+        log.info("deleted the stored files of %d imports past retention", purged)
+    return purged
 
 
 def spool_path(run: ImportRun) -> Path:

@@ -1,6 +1,7 @@
 """The import pipeline: upload, validate (writes nothing), commit (all rows or none)."""
 
 import datetime
+import hashlib
 import json
 from pathlib import Path
 
@@ -457,3 +458,42 @@ def test_errors_warnings_and_sample_never_hold_a_full_id(tmp_path):
     assert len(good.sample) == 8
     text = json.dumps(run.errors + run.warnings + run.sample + good.sample, ensure_ascii=False)
     assert_no_full_ids(text, numbers)
+
+
+# --- the stored file -------------------------------------------------------------------------
+
+
+def test_the_uploaded_file_is_kept_sealed_and_still_imports(tmp_path):
+    notice = factories.draft_notice()
+    people = files.people(5, seed=61)
+    source = csv_of(tmp_path, people)
+
+    run = upload(notice, source)
+
+    stored = Path(run.file.path).read_bytes()
+    assert_no_full_ids(stored.decode("latin-1"), [p.id_number for p in people])
+    assert people[0].name.encode() not in stored
+    assert run.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    run = import_commit(run=import_validate(run=run))
+    assert (run.status, run.valid) == (ImportStatus.COMMITTED, 5)
+    assert not list((tmp_path / "media" / "imports" / "tmp").rglob("*.*"))  # plain copy gone
+
+
+def test_stored_files_are_deleted_after_retention_and_the_record_stays(tmp_path, settings):
+    settings.IMPORT_FILE_RETENTION_DAYS = 30
+    notice = factories.draft_notice()
+    old = import_validate(run=upload(notice, csv_of(tmp_path, files.people(3, seed=62))))
+    recent = upload(notice, csv_of(tmp_path, files.people(2, seed=63), name="新.csv"))
+    ImportRun.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=31)
+    )
+    old_file = Path(old.file.path)
+
+    assert pipeline.import_files_purge() == 1
+    assert pipeline.import_files_purge() == 0  # a rerun has nothing to do
+
+    old.refresh_from_db()
+    assert not old.file and not old_file.exists()
+    assert not pipeline.spool_path(old).exists()
+    assert (old.sha256, old.rows, old.valid) != ("", 0, 0)
+    assert Path(ImportRun.objects.get(pk=recent.pk).file.path).exists()

@@ -13,7 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
-from blacklist import exports, identity, publication, snapshot_files, tasks
+from blacklist import exports, identity, publication, sealedfiles, snapshot_files, tasks
 from blacklist.changes import last_change_seq
 from blacklist.models import Entry, Snapshot, SnapshotAudience, SnapshotFormat, SnapshotState
 from tests import factories
@@ -246,12 +246,12 @@ def test_files_with_full_id_numbers_are_sealed_on_disk_and_any_key_opens_them(
 
 
 def test_a_sealed_file_cut_short_does_not_open(listing: Listing, monkeypatch):
-    monkeypatch.setattr(snapshot_files, "PLAIN_CHUNK", 256)  # several chunks
+    monkeypatch.setattr(sealedfiles, "PLAIN_CHUNK", 256)  # several chunks
     build()
     snapshot = latest(IDENTITY, SnapshotFormat.JSON)
     path = Path(snapshot.file.path)
     raw = path.read_bytes()
-    first_record = len(snapshot_files.MAGIC) + 4 + int.from_bytes(raw[8:12], "big")
+    first_record = len(sealedfiles.MAGIC) + 4 + int.from_bytes(raw[8:12], "big")
     path.write_bytes(raw[:first_record])
     with pytest.raises(ValueError, match="could not be decrypted"):
         file_bytes(snapshot)
