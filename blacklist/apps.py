@@ -8,5 +8,8 @@ class BlacklistConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from blacklist import logfilters
+
+        logfilters.install()
         # registers the API key scheme with the OpenAPI generator
         from blacklist.api import schema  # noqa: F401

@@ -1,4 +1,4 @@
-"""A last line of defence for the logs: ID numbers that reach a log line leave it masked.
+"""A last line of defence for the logs: ID numbers that reach a log record leave it masked.
 
 The portal never logs an ID number itself, but request lines do carry what visitors type
 (`/search/?q=…`, `?id_number=…`), and so can messages of libraries.
@@ -6,6 +6,7 @@ The portal never logs an ID number itself, but request lines do carry what visit
 
 import logging
 import re
+from typing import Any
 from urllib.parse import unquote
 
 from blacklist.identity import mask_id
@@ -28,12 +29,23 @@ def redact_ids(text: str) -> str:
     return ID_PATTERN.sub(_masked, text)
 
 
-class RedactIdNumbers(logging.Filter):
-    """Rewrites the record's message with every ID number masked; never drops a record."""
+def install() -> None:
+    """Mask ID numbers in every log record this process creates, whichever handler writes it
+    (Django's, the development server's, a Celery worker's own)."""
+    create = logging.getLogRecordFactory()
+    if getattr(create, "redacts_ids", False):
+        return
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+    def redacting(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = create(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:
+            return record
         redacted = redact_ids(message)
         if redacted != message:
             record.msg, record.args = redacted, ()
-        return True
+        return record
+
+    redacting.redacts_ids = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting)
