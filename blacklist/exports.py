@@ -8,6 +8,8 @@ so a platform can load it and then follow the change feed from there.
 """
 
 import datetime
+import hashlib
+import json
 import logging
 import os
 import secrets
@@ -27,7 +29,9 @@ from django.utils import timezone
 from blacklist import platforms
 from blacklist.changes import last_change_seq
 from blacklist.models import (
+    Authority,
     Entry,
+    Programme,
     Snapshot,
     SnapshotAudience,
     SnapshotFormat,
@@ -138,20 +142,37 @@ def _claim(*, reason: str) -> list[Snapshot]:
                 )
         except IntegrityError as error:
             raise SnapshotsBusy("another build is writing the snapshots") from error
-        due = _due(last_seq=last_change_seq(), today=timezone.localdate(now))
+        due = _due(
+            last_seq=last_change_seq(), rules=rules_fingerprint(), today=timezone.localdate(now)
+        )
         Snapshot.objects.filter(
             pk__in=[c.pk for c in claims if (c.audience, c.format) not in due]
         ).delete()
     return [claim for claim in claims if (claim.audience, claim.format) in due]
 
 
-def _due(*, last_seq: int, today: datetime.date) -> set[tuple[str, str]]:
+def rules_fingerprint() -> str:
+    """What the files depend on besides the entries: which programmes are public, their
+    masks and names, and the authorities' names."""
+    facts = [
+        list(
+            Programme.objects.order_by("pk").values_list(
+                "pk", "code", "name", "public", "name_mask"
+            )
+        ),
+        list(Authority.objects.order_by("pk").values_list("pk", "code", "name", "partner")),
+    ]
+    return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()
+
+
+def _due(*, last_seq: int, rules: str, today: datetime.date) -> set[tuple[str, str]]:
     due = set()
     for audience, fmt in PAIRS:
         newest = _ready(audience=audience, fmt=fmt).first()
         if (
             newest is None
             or newest.last_seq != last_seq
+            or newest.rules != rules
             or timezone.localdate(newest.taken_at) != today
         ):
             due.add((audience, fmt))
@@ -165,6 +186,7 @@ class _Written:
     size: int
     count: int
     last_seq: int
+    rules: str
     taken_at: datetime.datetime
 
 
@@ -179,6 +201,7 @@ def _write(claims: Sequence[Snapshot]) -> dict[int, _Written]:
             # Read inside the same view of the database as the entries: the snapshot holds
             # exactly the events up to last_seq, and the feed after it holds the rest.
             last_seq = last_change_seq()
+            rules = rules_fingerprint()
             taken_at = timezone.now()
             notices = _notice_facts()
             for audience in SnapshotAudience.values:
@@ -188,6 +211,7 @@ def _write(claims: Sequence[Snapshot]) -> dict[int, _Written]:
                         audience,
                         {claim.pk: (claim.format, temps[claim.pk]) for claim in mine},
                         last_seq=last_seq,
+                        rules=rules,
                         taken_at=taken_at,
                         notices=notices,
                     )
@@ -203,6 +227,7 @@ def _write_audience(
     files: dict[int, tuple[str, Path]],
     *,
     last_seq: int,
+    rules: str,
     taken_at: datetime.datetime,
     notices: dict[int, dict[str, str]],
 ) -> dict[int, _Written]:
@@ -246,6 +271,7 @@ def _write_audience(
             size=sinks[pk].size,
             count=seen,
             last_seq=last_seq,
+            rules=rules,
             taken_at=taken_at,
         )
         for pk, (_fmt, temp) in files.items()
@@ -357,6 +383,7 @@ def _finish(claims: Sequence[Snapshot], written: dict[int, _Written]) -> list[Sn
                 size=done.size,
                 count=done.count,
                 last_seq=done.last_seq,
+                rules=done.rules,
                 taken_at=done.taken_at,
             )
             if changed:

@@ -7,22 +7,26 @@ The portal never logs an ID number itself, but request lines do carry what visit
 import logging
 import re
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
-from blacklist.identity import mask_id
+from blacklist.identity import mask_id, normalize_id
 
-# An 18-character resident ID (or the old 15-digit form), also when typed with full-width
-# digits and sent percent-encoded as UTF-8 (%EF%BC%90 … %EF%BC%99).
+_TRACEBACKS = logging.Formatter()
+
+# An 18-character resident ID (or the old 15-digit form) as visitors type it: full-width digits,
+# spaces or dashes between the groups, percent-encoded in a URL (%EF%BC%90 … %EF%BC%99, %20, +).
 _DIGIT = r"(?:[0-9]|%EF%BC%9[0-9]|[０-９])"
+_LAST = rf"(?:{_DIGIT}|[Xx]|%EF%BC%B8|%EF%BD%98|Ｘ|ｘ)"
+_SEP = r"(?:[ \-+]|%20|%2D|%2B)?"
 ID_PATTERN = re.compile(
-    rf"(?<![0-9A-Za-z]){_DIGIT}{{17}}(?:{_DIGIT}|[Xx]|%EF%BC%B8|%EF%BD%98|Ｘ|ｘ)"
-    rf"(?![0-9A-Za-z])|(?<![0-9A-Za-z%]){_DIGIT}{{15}}(?![0-9A-Za-z])",
+    rf"(?<![0-9A-Za-z%]){_DIGIT}(?:{_SEP}{_DIGIT}){{16}}{_SEP}{_LAST}(?![0-9A-Za-z])"
+    rf"|(?<![0-9A-Za-z%]){_DIGIT}{{15}}(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
 
 
 def _masked(match: re.Match[str]) -> str:
-    return mask_id(unquote(match.group(0)))
+    return mask_id(normalize_id(unquote_plus(match.group(0))))
 
 
 def redact_ids(text: str) -> str:
@@ -45,6 +49,11 @@ def install() -> None:
         redacted = redact_ids(message)
         if redacted != message:
             record.msg, record.args = redacted, ()
+        # Formatters reuse exc_text once set, so a traceback is written masked as well.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact_ids(_TRACEBACKS.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact_ids(record.stack_info)
         return record
 
     redacting.redacts_ids = True  # type: ignore[attr-defined]

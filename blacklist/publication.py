@@ -121,8 +121,12 @@ def _publish(
         )
         if not changed:
             return False
+        # Locked, so that an expiry or revocation running now either ends first (and the
+        # entry is not announced) or waits and sees the notice published (and announces
+        # its end): never a listing the feed does not end.
         entry_ids = list(
-            Entry.objects.filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
+            Entry.objects.select_for_update()
+            .filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
             .order_by("id")
             .values_list("id", flat=True)
         )

@@ -29,7 +29,7 @@ class SealedWriter:
     """Plain bytes in, sealed bytes on disk; the SHA-256 and size are of the plain bytes."""
 
     def __init__(self, path: Path, *, keys: Sequence[str]) -> None:
-        self._file = path.open("wb")
+        self._file = path.open("xb")  # never over another file
         self._keys = keys
         self._hash = hashlib.sha256()
         self._pending = bytearray()

@@ -69,6 +69,6 @@ def digests_recent(*, count: int = 12) -> list[Digest]:
 def digest_of(*, year: int, month: int) -> Digest | None:
     try:
         first = datetime.date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return Digest.objects.filter(month=first).first()

@@ -63,3 +63,5 @@ def test_the_digest_is_published_on_the_statistics_page(client):
     assert page.status_code == 200
     assert f"{digest.month:%Y-%m}" in page.content.decode()
     assert client.get("/digests/1999-01/").status_code == 404
+    assert client.get("/digests/2026-13/").status_code == 404
+    assert client.get("/digests/99999999999999999999-1/").status_code == 404

@@ -29,6 +29,9 @@ def test_a_request_line_with_an_id_number_is_logged_masked(logger, caplog):
 def test_typed_variants_and_percent_encoding_are_masked_too():
     typed = [
         NUMBER.lower(),
+        f"{NUMBER[:6]}+{NUMBER[6:14]}+{NUMBER[14:]}",  # spaces in a query string
+        f"{NUMBER[:6]}%20{NUMBER[6:14]}%20{NUMBER[14:]}",
+        f"{NUMBER[:6]}-{NUMBER[6:14]}-{NUMBER[14:]}",
         full_width(NUMBER),
         full_width(NUMBER).encode().hex("%").upper().join(["%", ""]),
     ]
@@ -39,3 +42,14 @@ def test_typed_variants_and_percent_encoding_are_masked_too():
 def test_other_numbers_are_left_alone():
     line = "seq 1234567890123456789012 took 12345678 ms; code 91420100MA4K000010"
     assert redact_ids(line) == line
+
+
+def test_a_traceback_that_names_an_id_number_is_logged_masked(caplog):
+    caplog.set_level(logging.ERROR)
+    try:
+        raise ValueError(f"no subject {NUMBER}")
+    except ValueError:
+        logging.getLogger("blacklist").exception("lookup failed")
+
+    assert "ValueError" in caplog.text
+    assert NUMBER not in caplog.text

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from blacklist import publication, selectors
+from blacklist import publication, selectors, tasks
 from blacklist.models import (
     Authority,
     ChangeEvent,
@@ -62,14 +62,22 @@ class IdentitySearchMixin:
         return queryset.filter(**{lookup: subjects.values("pk")}), False
 
 
+class RebuildsSnapshotsAdmin(admin.ModelAdmin):
+    """Settings the published files depend on: a change has them rewritten at once."""
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: object, change: bool):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: tasks.rebuild_snapshots.delay(reason="settings"), robust=True)
+
+
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(RebuildsSnapshotsAdmin):
     list_display = ["code", "name", "partner", "region_code"]
     search_fields = ["code", "name", "partner"]
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(RebuildsSnapshotsAdmin):
     list_display = ["code", "name", "default_term_months", "public", "name_mask"]
     list_filter = ["public", "name_mask"]
     search_fields = ["code", "name"]

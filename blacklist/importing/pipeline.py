@@ -257,11 +257,15 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
     The run keeps its checksum, counts and errors, so the record of what was imported stays.
     """
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
-    old = (
-        ImportRun.objects.filter(created_at__lt=cutoff)
-        .exclude(file="")
-        .exclude(status__in=[ImportStatus.VALIDATING, ImportStatus.COMMITTING])
-    )
+    # Only runs that are over: one validated and waiting for confirmation keeps its file and
+    # spool (sealed) until it is committed or fails, so that confirming it still works.
+    finished = [
+        ImportStatus.COMMITTED,
+        ImportStatus.INVALID,
+        ImportStatus.REFUSED,
+        ImportStatus.FAILED,
+    ]
+    old = ImportRun.objects.filter(created_at__lt=cutoff, status__in=finished).exclude(file="")
     purged = 0
     for run in old.iterator():
         # Only the run that still names the file deletes it: a rerun finds nothing to do.

@@ -4,6 +4,7 @@ A list file holds full ID numbers, which the portal keeps only encrypted (see
 `blacklist.sealedfiles`).
 """
 
+import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +24,9 @@ def upload_store(*, run: ImportRun, upload: File) -> None:
     """Seal the upload into the run's storage; sets its name and the plain file's SHA-256."""
     storage = run.file.storage
     day = timezone.localdate()
-    wanted = f"imports/{day:%Y/%m}/upload-{run.file_format}.{run.file_format}{SEALED_SUFFIX}"
-    name = storage.get_available_name(wanted)
+    # A random name: two uploads at the same moment never share (or overwrite) a file.
+    token = secrets.token_hex(8)
+    name = f"imports/{day:%Y/%m}/upload-{token}.{run.file_format}{SEALED_SUFFIX}"
     path = Path(storage.path(name))
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = SealedWriter(path, keys=settings.FIELD_ENCRYPTION_KEYS)

@@ -46,6 +46,9 @@ class Snapshot(models.Model):
     )
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
     reason = models.CharField(_("reason"), max_length=40, blank=True)
+    # Programmes and authorities change without change events (a programme hidden from the
+    # public, a name mask): a file written under other settings is out of date.
+    rules = models.CharField(_("settings fingerprint"), max_length=64, blank=True, editable=False)
     state = models.CharField(
         _("state"), max_length=10, choices=SnapshotState, default=SnapshotState.BUILDING
     )

@@ -482,9 +482,14 @@ def test_the_uploaded_file_is_kept_sealed_and_still_imports(tmp_path):
 def test_stored_files_are_deleted_after_retention_and_the_record_stays(tmp_path, settings):
     settings.IMPORT_FILE_RETENTION_DAYS = 30
     notice = factories.draft_notice()
-    old = import_validate(run=upload(notice, csv_of(tmp_path, files.people(3, seed=62))))
+    old = import_commit(
+        run=import_validate(run=upload(notice, csv_of(tmp_path, files.people(3, seed=62))))
+    )
+    waiting = import_validate(
+        run=upload(notice, csv_of(tmp_path, files.people(2, seed=64), name="待.csv"))
+    )
     recent = upload(notice, csv_of(tmp_path, files.people(2, seed=63), name="新.csv"))
-    ImportRun.objects.filter(pk=old.pk).update(
+    ImportRun.objects.filter(pk__in=[old.pk, waiting.pk]).update(
         created_at=timezone.now() - datetime.timedelta(days=31)
     )
     old_file = Path(old.file.path)
@@ -497,3 +502,7 @@ def test_stored_files_are_deleted_after_retention_and_the_record_stays(tmp_path,
     assert not pipeline.spool_path(old).exists()
     assert (old.sha256, old.rows, old.valid) != ("", 0, 0)
     assert Path(ImportRun.objects.get(pk=recent.pk).file.path).exists()
+    # a validated run waiting for confirmation keeps what it needs to be committed
+    waiting.refresh_from_db()
+    assert Path(waiting.file.path).exists() and pipeline.spool_path(waiting).exists()
+    assert import_commit(run=waiting).status == ImportStatus.COMMITTED

@@ -280,6 +280,35 @@ def test_a_change_on_the_feed_makes_new_snapshots_without_the_entry(listing: Lis
         assert revoked.public_id not in public_ids_in(snapshot, file_bytes(snapshot))
 
 
+def test_a_programme_hidden_from_the_public_leaves_the_public_files_at_once(
+    listing: Listing, admin_client
+):
+    build()
+    hidden = entry_of(listing.public[0])
+    programme = hidden.notice.programme
+    data = {
+        "code": programme.code,
+        "name": programme.name,
+        "legal_basis": programme.legal_basis,
+        "default_offence": programme.default_offence,
+        "default_measures": programme.default_measures,
+        "default_term_months": programme.default_term_months,
+        "name_mask": programme.name_mask,
+    }  # "public" left unticked
+
+    response = admin_client.post(f"/admin/blacklist/programme/{programme.pk}/change/", data)
+
+    assert response.status_code == 302
+    built = build()  # what the task queued by the admin runs
+    assert len(built) == 6
+    public = [s for s in built if s.audience == SnapshotAudience.PUBLIC]
+    for snapshot in public:
+        assert hidden.public_id not in public_ids_in(snapshot, file_bytes(snapshot))
+    identity_files = [s for s in built if s.audience == SnapshotAudience.IDENTITY]
+    for snapshot in identity_files:
+        assert hidden.public_id in public_ids_in(snapshot, file_bytes(snapshot))
+
+
 def test_a_new_day_makes_new_snapshots_even_without_a_change(listing: Listing):
     build()
     yesterday = timezone.now() - datetime.timedelta(days=1)
