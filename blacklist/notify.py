@@ -11,13 +11,16 @@ details through the API with their own scopes.
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -433,6 +436,8 @@ def _post(*, delivery: Delivery, now: datetime.datetime) -> _Outcome:
     started = time.monotonic()
     status_code, error = None, ""
     try:
+        if not proxy and not settings.WEBHOOK_ALLOW_PRIVATE:
+            _refuse_private(delivery.subscription.url)
         body, headers = _signed_request(delivery=delivery, now=now)
         with requests.Session() as session:
             session.trust_env = False  # no proxies or .netrc credentials from the environment
@@ -447,6 +452,8 @@ def _post(*, delivery: Delivery, now: datetime.datetime) -> _Outcome:
             ) as response:
                 status_code = response.status_code
                 error = _answer_error(response)
+    except PrivateAddress as refused:
+        error = str(refused)
     except requests.ConnectTimeout:
         error = f"no connection within {settings.WEBHOOK_CONNECT_TIMEOUT} s"
     except requests.ReadTimeout:
@@ -460,6 +467,23 @@ def _post(*, delivery: Delivery, now: datetime.datetime) -> _Outcome:
         error = f"{type(failure).__name__}: {failure}"
     duration_ms = int((time.monotonic() - started) * 1000)
     return _Outcome(status_code=status_code, error=error[:_ERROR_CHARS], duration_ms=duration_ms)
+
+
+class PrivateAddress(Exception):
+    """The URL leads into the portal's own network: not sent, so that a subscription cannot
+    be used to reach (and read answers of) internal services."""
+
+
+def _refuse_private(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return  # unresolvable: the request itself fails and is logged as such
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            raise PrivateAddress(f"not sent: {host} resolves to a non-public address ({ip})")
 
 
 def _answer_error(response: requests.Response) -> str:

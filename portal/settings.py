@@ -265,6 +265,9 @@ WEBHOOK_CONNECT_TIMEOUT = float(os.getenv("WEBHOOK_CONNECT_TIMEOUT", "3.05"))
 WEBHOOK_READ_TIMEOUT = float(os.getenv("WEBHOOK_READ_TIMEOUT", "10"))
 # Outgoing proxy for webhook requests; the worker's own proxy variables are not used.
 WEBHOOK_PROXY = os.getenv("WEBHOOK_PROXY", "").strip()
+# Without a proxy, webhooks go only to public addresses (see blacklist.notify); a receiver on
+# the local network (development, a platform's test server) needs this set to 1.
+WEBHOOK_ALLOW_PRIVATE = os.getenv("WEBHOOK_ALLOW_PRIVATE", "0") == "1"
 
 # Celery. The default broker is kombu's filesystem transport under var/, so a
 # development machine needs no server; production sets CELERY_BROKER_URL.

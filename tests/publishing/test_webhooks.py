@@ -103,6 +103,12 @@ class Receiver:
         return Handler
 
 
+@pytest.fixture(autouse=True)
+def receivers_on_this_machine(settings) -> None:
+    """The test receivers listen on 127.0.0.1, which the portal refuses by default."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def receivers() -> Iterator[list[Receiver]]:
     started: list[Receiver] = []
@@ -254,6 +260,21 @@ def test_redirects_are_not_followed(endpoint):
     assert attempt.status_code == 307 and "not followed" in attempt.error
     assert elsewhere.received == []
     assert attempt.delivery.status == DeliveryStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_by_default_nothing_is_sent_to_an_address_of_the_portals_own_network(endpoint, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    notice = factories.published_notice(count=1)
+    internal = endpoint()
+    subscribe(internal.url)
+    emit_published(notice)
+
+    [attempt] = send_all_due()
+
+    assert internal.received == []
+    assert attempt.status_code is None and "non-public address" in attempt.error
+    assert attempt.delivery.status == DeliveryStatus.PENDING  # retried, in case DNS changes
 
 
 # --- signatures -------------------------------------------------------------------------------
