@@ -481,7 +481,7 @@ def _refuse_private(url: str) -> None:
     except OSError:
         return  # unresolvable: the request itself fails and is logged as such
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
+        ip = ipaddress.ip_address(str(address).split("%")[0])
         if not ip.is_global:
             raise PrivateAddress(f"not sent: {host} resolves to a non-public address ({ip})")
 
