@@ -75,8 +75,9 @@ def _insert_sqlite(
     )
     entry_sql = (
         f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
-        f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, created_at, updated_at) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', '', %s, %s)"
+        f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, announced, created_at, "
+        "updated_at) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', '', FALSE, %s, %s)"
     )
     with connection.cursor() as wrapper, connection.wrap_database_errors:
         # The driver's cursor: the debug wrapper would keep every parameter of every row.
@@ -148,9 +149,11 @@ def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
         created = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
-            f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, created_at, updated_at) "
+            f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, announced, created_at, "
+            "updated_at) "
             f"SELECT st.public_id, %s, s.id, st.offence, st.measures, st.term_start, st.term_end, "
-            f"'active', '', %s, %s FROM {staging} st JOIN {_table(Subject)} s USING (id_hmac) "
+            f"'active', '', FALSE, %s, %s "
+            f"FROM {staging} st JOIN {_table(Subject)} s USING (id_hmac) "
             # entries keep the order of the file, as on SQLite
             "ORDER BY st.position",
             [notice_id, now, now],

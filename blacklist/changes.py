@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from blacklist.models import ChangeCounter, ChangeEvent, ChangeKind
+from blacklist.models import ChangeCounter, ChangeEvent, ChangeKind, Entry
 
 COUNTER = "changes"
 BATCH_SIZE = 5000
@@ -16,7 +16,10 @@ def changes_record(*, entry_ids: Sequence[int], kind: ChangeKind, reason: str = 
     """Append one event per entry, numbered without gaps; returns the sequence numbers used.
 
     Must run inside the caller's transaction: the counter row stays locked until it
-    commits, so a reader of the feed never sees seq N+1 before seq N.
+    commits, so a reader of the feed never sees seq N+1 before seq N. A `listed` event
+    marks its entry announced; only announced entries may be ended on the feed (see
+    `announced_only`). Every event moves its entry's `updated_at`, so the API's
+    `changed_since` agrees with the feed.
     """
     if not entry_ids:
         return range(0)
@@ -33,7 +36,27 @@ def changes_record(*, entry_ids: Sequence[int], kind: ChangeKind, reason: str = 
         ),
         batch_size=BATCH_SIZE,
     )
+    touched: dict[str, object] = {"updated_at": now}
+    if kind == ChangeKind.LISTED:
+        touched["announced"] = True
+    for start in range(0, len(entry_ids), BATCH_SIZE):
+        Entry.objects.filter(id__in=entry_ids[start : start + BATCH_SIZE]).update(**touched)
     return range(first, first + len(entry_ids))
+
+
+def announced_only(entry_ids: Sequence[int]) -> list[int]:
+    """Those of `entry_ids` the feed has listed, in their order: the only ones it may end.
+
+    Call it after locking the entries, inside the transaction of the change.
+    """
+    announced: set[int] = set()
+    for start in range(0, len(entry_ids), BATCH_SIZE):
+        announced.update(
+            Entry.objects.filter(
+                id__in=entry_ids[start : start + BATCH_SIZE], announced=True
+            ).values_list("id", flat=True)
+        )
+    return [entry_id for entry_id in entry_ids if entry_id in announced]
 
 
 def _reserve(count: int) -> int:

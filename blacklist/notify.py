@@ -62,7 +62,7 @@ BACKOFF_FIRST = datetime.timedelta(minutes=1)
 BACKOFF_MAX = datetime.timedelta(hours=1)
 RETRY_WINDOW = datetime.timedelta(hours=24)
 
-EXPIRED_PER_DELIVERY = 1000  # public ids per entries.expired delivery
+ENTRIES_PER_DELIVERY = 1000  # public ids per entries.listed or entries.expired delivery
 DUE_BATCH = 1000  # deliveries handed out per sweep
 _ERROR_CHARS = 300
 _BODY_CHARS = 200
@@ -198,23 +198,34 @@ def notice_withdrawn(*, notice: Notice, reason: str, changes: range | None = Non
     return _enqueue(event=event, subscribers=subscribers, parts=[data])
 
 
-def entries_expired(*, entry_ids: Sequence[int], changes: range | None = None) -> list[int]:
-    """Listings whose term ended, EXPIRED_PER_DELIVERY public ids per delivery.
+def entries_listed(*, entry_ids: Sequence[int], changes: range | None = None) -> list[int]:
+    """Listings of published notices whose term began after publication (see
+    `entries_expired` for the parts and ranges)."""
+    return _entries_event(WebhookEvent.ENTRIES_LISTED, entry_ids=entry_ids, changes=changes)
 
-    Pass only entries platforms have seen (of published notices). When `changes` numbers
-    exactly these entries in this order, each delivery carries its own part of the range.
+
+def entries_expired(*, entry_ids: Sequence[int], changes: range | None = None) -> list[int]:
+    """Listings whose term ended, ENTRIES_PER_DELIVERY public ids per delivery.
+
+    Pass only entries the feed has listed. When `changes` numbers exactly these entries
+    in this order, each delivery carries its own part of the range.
     """
-    event = WebhookEvent.ENTRIES_EXPIRED
+    return _entries_event(WebhookEvent.ENTRIES_EXPIRED, entry_ids=entry_ids, changes=changes)
+
+
+def _entries_event(
+    event: WebhookEvent, *, entry_ids: Sequence[int], changes: range | None
+) -> list[int]:
     if not (subscribers := _subscribers(event)) or not entry_ids:
         return []
     chunks = [
-        entry_ids[start : start + EXPIRED_PER_DELIVERY]
-        for start in range(0, len(entry_ids), EXPIRED_PER_DELIVERY)
+        entry_ids[start : start + ENTRIES_PER_DELIVERY]
+        for start in range(0, len(entry_ids), ENTRIES_PER_DELIVERY)
     ]
     aligned = changes is not None and len(changes) == len(entry_ids)
     parts = []
     for number, chunk in enumerate(chunks, start=1):
-        start = (number - 1) * EXPIRED_PER_DELIVERY
+        start = (number - 1) * ENTRIES_PER_DELIVERY
         part_changes = changes[start : start + len(chunk)] if aligned and changes else changes
         public_ids = dict(Entry.objects.filter(id__in=chunk).values_list("id", "public_id"))
         parts.append(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist import notify
-from blacklist.changes import changes_record
+from blacklist.changes import announced_only, changes_record
 from blacklist.models import ChangeKind, Entry, EntryStatus, Notice, NoticeStatus
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,9 @@ def notices_publish_due(*, now: datetime.datetime | None = None) -> list[int]:
         notice.pk
         for notice in due.order_by("publish_at", "id")
         # A notice another run (or an official) got to first is simply not counted here.
-        if _publish(notice, published_at=notice.publish_at, by=None)
+        # It is public from now, not from the planned time: a late run must not let
+        # `as_of` checks answer that it was listed while nobody could see it.
+        if _publish(notice, published_at=now, by=None)
     ]
 
 
@@ -124,9 +126,16 @@ def _publish(
         # Locked, so that an expiry or revocation running now either ends first (and the
         # entry is not announced) or waits and sees the notice published (and announces
         # its end): never a listing the feed does not end.
-        entry_ids = list(
+        list(
             Entry.objects.select_for_update()
             .filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
+            .values_list("id", flat=True)
+        )
+        # The feed lists what is in force today; a term that begins later is listed when
+        # it begins (`entries_start_due`), one already over is never listed.
+        entry_ids = list(
+            Entry.objects.listed()
+            .filter(notice_id=notice.pk)
             .order_by("id")
             .values_list("id", flat=True)
         )
@@ -165,7 +174,9 @@ def notice_withdraw(*, notice: Notice, reason: str, by: AbstractBaseUser) -> Not
                 updated_at=now,
             )
             changes = changes_record(
-                entry_ids=entry_ids, kind=ChangeKind.WITHDRAWN, reason=reason.strip()
+                entry_ids=announced_only(entry_ids),
+                kind=ChangeKind.WITHDRAWN,
+                reason=reason.strip(),
             )
             notice.refresh_from_db()
             notify.notice_withdrawn(notice=notice, reason=reason.strip(), changes=changes)
@@ -202,12 +213,8 @@ def entries_expire_due(*, today: datetime.date | None = None, batch_size: int = 
             Entry.objects.filter(id__in=ids, status=EntryStatus.ACTIVE).update(
                 status=EntryStatus.EXPIRED, status_changed_at=now, updated_at=now
             )
-            # Only entries platforms have seen (published notices) go on the feed.
-            announced = list(
-                Entry.objects.filter(id__in=ids, notice__status=NoticeStatus.PUBLISHED)
-                .order_by("id")
-                .values_list("id", flat=True)
-            )
+            # Only entries the feed has listed are ended on it.
+            announced = announced_only(ids)
             changes = changes_record(entry_ids=announced, kind=ChangeKind.EXPIRED)
             notify.entries_expired(entry_ids=announced, changes=changes)
             _audit_entries(ids, by=None, message=f"expired: term ended before {today}")
@@ -215,6 +222,30 @@ def entries_expire_due(*, today: datetime.date | None = None, batch_size: int = 
                 _follow_up("expiry")
         expired += len(ids)
         log.info("expired %d entries whose term ended before %s", len(ids), today)
+
+
+def entries_start_due(*, today: datetime.date | None = None, batch_size: int = 5000) -> int:
+    """List on the feed every entry whose term has begun since its notice was published;
+    returns how many. Batched and conditional like `entries_expire_due`."""
+    today = today or timezone.localdate()
+    started = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Entry.objects.listed(today=today)
+                .filter(announced=False)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("id")
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return started
+            changes = changes_record(entry_ids=ids, kind=ChangeKind.LISTED)
+            notify.entries_listed(entry_ids=ids, changes=changes)
+            _audit_entries(ids, by=None, message=f"listed: term began by {today}")
+            _follow_up("term start")
+        started += len(ids)
+        log.info("listed %d entries whose term began by %s", len(ids), today)
 
 
 def entry_revoke(*, entry: Entry, reason: str, by: AbstractBaseUser | None = None) -> Entry:
@@ -228,10 +259,7 @@ def entry_revoke(*, entry: Entry, reason: str, by: AbstractBaseUser | None = Non
         )
         if changed:
             _audit_entries([entry.pk], by=by, message=f"revoked: {reason}")
-        if (
-            changed
-            and Notice.objects.filter(pk=entry.notice_id, status=NoticeStatus.PUBLISHED).exists()
-        ):
+        if changed and announced_only([entry.pk]):
             changes = changes_record(entry_ids=[entry.pk], kind=ChangeKind.REVOKED, reason=reason)
             entry.refresh_from_db()
             notify.entry_revoked(entry=entry, reason=reason, changes=changes)

@@ -23,6 +23,11 @@ def expire_due_entries() -> int:
 
 
 @shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
+def start_due_entries() -> int:
+    return publication.entries_start_due()
+
+
+@shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
 def issue_monthly_digest() -> str:
     """On the first of each month: the digest of the month just ended."""
     return str(digests.digest_build(month=digests.previous_month()))

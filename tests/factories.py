@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.utils import timezone
 
 from blacklist import identity, publication
 from blacklist.listing import ListingRow, listings_add
@@ -71,6 +72,15 @@ def published_notice(
     listings_add(notice=notice, rows=people_rows(count, term_start=start, term_end=end))
     publication.notice_approve(notice=notice, by=official("approver"))
     return publication.notice_publish(notice=notice)
+
+
+def terms_end(notice: Notice, *, on: datetime.date | None = None) -> None:
+    """Time passes: the notice's listings, published while in force, have a term that
+    ended on `on` (yesterday in the portal's time zone by default)."""
+    on = on or timezone.localdate() - datetime.timedelta(days=1)
+    Entry.objects.filter(notice=notice).update(
+        term_start=on - datetime.timedelta(days=365), term_end=on
+    )
 
 
 def entries_of(notice: Notice) -> list[Entry]:

@@ -38,8 +38,7 @@ def run_at_once(job, workers: int = 2) -> list[object]:
 
 
 def test_two_expiry_runs_at_once_expire_each_entry_once():
-    end = datetime.date.today() - datetime.timedelta(days=1)
-    factories.published_notice(count=300, start=end - datetime.timedelta(days=700), end=end)
+    factories.terms_end(factories.published_notice(count=300))
     listed = ChangeEvent.objects.count()
 
     results = run_at_once(lambda: publication.entries_expire_due(batch_size=50))

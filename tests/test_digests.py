@@ -20,8 +20,7 @@ def this_month() -> datetime.date:
 def test_the_digest_counts_this_months_listings_revocations_and_expiries():
     public = factories.published_notice(count=4)
     factories.published_notice(count=5, prog=factories.programme(code="hidden", public=False))
-    end = timezone.localdate() - datetime.timedelta(days=1)
-    factories.published_notice(count=2, start=end - datetime.timedelta(days=60), end=end)
+    factories.terms_end(factories.published_notice(count=2))
     publication.entries_expire_due()
     publication.entry_revoke(entry=factories.entries_of(public)[0], reason="异议成立")
     month = this_month()

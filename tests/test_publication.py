@@ -12,7 +12,7 @@ from blacklist.models import ChangeEvent, ChangeKind, Entry, EntryStatus, Notice
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def feed() -> list[tuple[int, str, int]]:
@@ -59,12 +59,14 @@ def test_it_publishes_scheduled_notices_when_their_time_comes():
 
 
 def test_it_expires_entries_whose_term_ended_and_says_so_once():
-    end = TODAY - datetime.timedelta(days=1)
+    end = TODAY + datetime.timedelta(days=1)
     ended = factories.published_notice(count=3, start=end - datetime.timedelta(days=700), end=end)
     running = factories.published_notice(count=2)
 
-    assert publication.entries_expire_due() == 3
-    assert publication.entries_expire_due() == 0
+    assert publication.entries_expire_due() == 0  # the term's last day is still in force
+    day_after = end + datetime.timedelta(days=1)
+    assert publication.entries_expire_due(today=day_after) == 3
+    assert publication.entries_expire_due(today=day_after) == 0
     statuses = dict(Entry.objects.values_list("id", "status"))
     assert {statuses[e.id] for e in factories.entries_of(ended)} == {EntryStatus.EXPIRED}
     assert {statuses[e.id] for e in factories.entries_of(running)} == {EntryStatus.ACTIVE}
@@ -86,3 +88,58 @@ def test_the_feed_has_no_gaps_after_a_failed_change():
     assert last_change_seq() == 2
     publication.notice_publish(notice=notice)
     assert [seq for seq, _, _ in feed()] == [1, 2, 3, 4]
+
+
+def test_a_term_that_begins_after_publication_is_listed_on_the_feed_when_it_begins():
+    later = TODAY + datetime.timedelta(days=5)
+    notice = factories.draft_notice()
+    listings_add(notice=notice, rows=factories.people_rows(2, term_start=later))
+    listings_add(notice=notice, rows=factories.people_rows(1))
+    publication.notice_approve(notice=notice, by=factories.official("approver"))
+    publication.notice_publish(notice=notice)
+    entries = factories.entries_of(notice)
+    waiting = [entry for entry in entries if entry.term_start == later]
+    (in_force,) = [entry for entry in entries if entry.term_start != later]
+    assert [(kind, entry) for _, kind, entry in feed()] == [(ChangeKind.LISTED, in_force.id)]
+
+    assert publication.entries_start_due() == 0
+    assert publication.entries_start_due(today=later) == 2
+    assert publication.entries_start_due(today=later) == 0
+    assert sorted(entry for _, kind, entry in feed()[1:] if kind == ChangeKind.LISTED) == sorted(
+        entry.id for entry in waiting
+    )
+
+
+def test_an_entry_the_feed_never_listed_is_never_ended_on_it():
+    waiting = factories.published_notice(count=3, start=TODAY + datetime.timedelta(days=5))
+    first, *rest = factories.entries_of(waiting)
+    publication.entry_revoke(entry=first, reason="异议成立")
+    publication.notice_withdraw(notice=waiting, reason="发布有误", by=factories.official("chief"))
+    over = factories.published_notice(
+        count=2, start=TODAY - datetime.timedelta(days=400), end=TODAY - datetime.timedelta(days=1)
+    )
+    assert publication.entries_expire_due() == 2
+
+    statuses = dict(Entry.objects.values_list("id", "status"))
+    assert statuses[first.id] == EntryStatus.REVOKED
+    assert {statuses[entry.id] for entry in rest} == {EntryStatus.WITHDRAWN}
+    assert {statuses[entry.id] for entry in factories.entries_of(over)} == {EntryStatus.EXPIRED}
+    assert feed() == []  # none of them was ever in force on the feed, so nothing to end
+    assert publication.entries_start_due(today=TODAY + datetime.timedelta(days=5)) == 0
+
+
+def test_a_scheduled_notice_published_late_is_public_from_when_it_was_published():
+    notice = factories.draft_notice()
+    listings_add(notice=notice, rows=factories.people_rows(1))
+    publication.notice_approve(notice=notice, by=factories.official("approver"))
+    planned = timezone.now() - datetime.timedelta(days=10)
+    publication.notice_schedule(notice=notice, publish_at=planned)
+
+    publication.notices_publish_due()
+
+    notice.refresh_from_db()
+    assert notice.published_at > planned + datetime.timedelta(days=9)
+    # `as_of` reads publication history: it was not listed while nobody could see it
+    entry = factories.entries_of(notice)[0]
+    assert not Entry.objects.listed_on(TODAY - datetime.timedelta(days=5)).filter(pk=entry.pk)
+    assert Entry.objects.listed_on(TODAY).filter(pk=entry.pk).exists()

@@ -5,6 +5,7 @@ the database (as officials edit them in the admin) and the worker do.
 """
 
 import datetime
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +21,11 @@ from tests import factories
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-TASKS = ("blacklist.tasks.publish_due_notices", "blacklist.tasks.expire_due_entries")
+TASKS = (
+    "blacklist.tasks.publish_due_notices",
+    "blacklist.tasks.expire_due_entries",
+    "blacklist.tasks.start_due_entries",
+)
 
 
 @pytest.fixture
@@ -56,18 +61,16 @@ def test_a_scheduled_notice_is_published_on_time_by_the_clock(beat):
 
     assert factories.wait_for(published, timeout=60), "beat and the worker did not publish it"
     notice.refresh_from_db()
-    assert notice.published_at == publish_at
-    assert timezone.now() >= publish_at
+    # public from the moment the clock published it, never before its time
+    assert publish_at <= notice.published_at <= timezone.now()
     assert Entry.objects.currently_public().filter(notice=notice).count() == 3
     listed = ChangeEvent.objects.filter(kind=ChangeKind.LISTED, entry__notice=notice)
     assert listed.count() == 3
 
 
 def test_an_entry_whose_term_ended_is_expired_by_the_clock(beat):
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    ended = factories.published_notice(
-        count=2, start=yesterday - datetime.timedelta(days=365), end=yesterday
-    )
+    ended = factories.published_notice(count=2)
+    factories.terms_end(ended)
     running = factories.published_notice(count=1)
 
     def expired() -> bool:
@@ -76,3 +79,17 @@ def test_an_entry_whose_term_ended_is_expired_by_the_clock(beat):
     assert factories.wait_for(expired, timeout=60), "beat and the worker did not expire them"
     assert Entry.objects.filter(notice=running, status=EntryStatus.ACTIVE).count() == 1
     assert ChangeEvent.objects.filter(kind=ChangeKind.EXPIRED, entry__notice=ended).count() == 2
+
+
+def test_an_entry_whose_term_begins_after_publication_is_listed_by_the_clock(beat):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    notice = factories.published_notice(count=2, start=tomorrow)
+    listed = ChangeEvent.objects.filter(kind=ChangeKind.LISTED, entry__notice=notice)
+    assert not listed.exists()  # not in force yet, so not on the feed
+
+    # Time passes: the term begins today.
+    Entry.objects.filter(notice=notice).update(term_start=timezone.localdate())
+
+    assert factories.wait_for(lambda: listed.count() == 2, timeout=60), "not listed by the clock"
+    time.sleep(2)  # a few more beats
+    assert listed.count() == 2

@@ -202,10 +202,13 @@ def test_the_clock_has_its_default_schedules_editable_in_the_admin():
         name: (t.interval.every, t.interval.period) for name, t in scheduled.items() if t.interval
     }
     assert every["blacklist.tasks.publish_due_notices"] == (1, "minutes")
-    assert every["blacklist.tasks.expire_due_entries"] == (60, "minutes")
     assert every["blacklist.tasks.purge_query_log"] == (1, "days")
     assert every["blacklist.tasks.purge_import_files"] == (1, "days")
     assert every["blacklist.tasks.deliver_due_webhooks"][1] in ("seconds", "minutes")
     digest = scheduled["blacklist.tasks.issue_monthly_digest"].crontab
     assert (digest.day_of_month, digest.hour, str(digest.timezone)) == ("1", "3", "Asia/Shanghai")
     assert scheduled["blacklist.tasks.rebuild_snapshots"].crontab is not None
+    # Terms begin and end at midnight: both jobs run on the hour, in the portal's time zone.
+    for task in ("blacklist.tasks.expire_due_entries", "blacklist.tasks.start_due_entries"):
+        hourly = scheduled[task].crontab
+        assert (hourly.minute, hourly.hour, str(hourly.timezone)) == ("0", "*", "Asia/Shanghai")

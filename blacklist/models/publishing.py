@@ -84,6 +84,7 @@ class Snapshot(models.Model):
 class WebhookEvent(models.TextChoices):
     NOTICE_PUBLISHED = "notice.published", _("notice published")
     NOTICE_WITHDRAWN = "notice.withdrawn", _("notice withdrawn")
+    ENTRIES_LISTED = "entries.listed", _("entries listed when their term began")
     ENTRIES_EXPIRED = "entries.expired", _("entries expired")
     ENTRY_REVOKED = "entry.revoked", _("entry revoked")
 

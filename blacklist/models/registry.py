@@ -336,6 +336,9 @@ class Entry(models.Model):
     )
     status_reason = models.TextField(_("status reason"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # Set when the change feed lists the entry: at publication if its term has begun, else
+    # when it begins. Only a listed entry is ever ended on the feed.
+    announced = models.BooleanField(_("listed on the change feed"), default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -360,6 +363,12 @@ class Entry(models.Model):
             models.Index(fields=["status", "term_end"], name="entry_status_term_end"),
             models.Index(fields=["subject", "status"], name="entry_subject_status"),
             models.Index(fields=["notice", "status"], name="entry_notice_status"),
+            # the hourly start job: active entries the feed has not listed yet
+            models.Index(
+                fields=["term_start"],
+                condition=Q(status="active", announced=False),
+                name="entry_start_due",
+            ),
         ]
 
     def __str__(self) -> str:

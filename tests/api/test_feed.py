@@ -8,8 +8,9 @@ from django.db import connection
 
 from blacklist import publication
 from blacklist.models import Entry
+from tests import factories
 from tests.api.conftest import Platform
-from tests.web.people import entry_of, person, publish, today
+from tests.web.people import entry_of, person, publish, today, yesterday
 
 REMOVALS = {"expired", "revoked", "withdrawn"}
 
@@ -43,16 +44,17 @@ def currently_listed() -> set[str]:
 
 @pytest.mark.django_db
 def test_following_from_zero_ends_with_exactly_the_listed_entries(bank: Platform):
-    people = [person(f"甲{i}") for i in range(6)]
+    people = [person(f"甲{i}") for i in range(9)]
     publish(people[:3])
-    publish(
-        people[3:5],
-        start=today() - datetime.timedelta(days=900),
-        end=today() - datetime.timedelta(days=3),
-    )
+    factories.terms_end(publish(people[3:5]))
     publication.entries_expire_due()
-    publish(people[5:])
+    publish(people[5:6])
     publication.entry_revoke(entry=entry_of(people[0]), reason="objection upheld")
+    # Published with their terms already over, or not yet begun: never on the feed.
+    publish(people[6:7], start=today() - datetime.timedelta(days=900), end=yesterday())
+    later = publish(people[7:9], start=today() + datetime.timedelta(days=3))
+    publication.entries_expire_due()
+    assert publication.entries_start_due() == 0
 
     events, last = follow(bank)
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
@@ -62,6 +64,15 @@ def test_following_from_zero_ends_with_exactly_the_listed_entries(bank: Platform
         == currently_listed()
         == {entry_of(p).public_id for p in (people[1], people[2], people[5])}
     )
+
+    # Time passes: the later notice's terms begin, and the start job lists them once.
+    Entry.objects.filter(notice=later).update(term_start=today())
+    assert publication.entries_start_due() == 2
+    assert publication.entries_start_due() == 0
+    more, last = follow(bank, after=last)
+    assert [e["kind"] for e in more] == ["listed", "listed"]
+    assert replay(events + more) == currently_listed()
+    assert {entry_of(p).public_id for p in people[7:9]} <= currently_listed()
     revoked = next(e for e in events if e["kind"] == "revoked")
     assert revoked["reason"] == "objection upheld"
     assert bank.get("/api/v1/changes/", {"after": last}).json()["events"] == []
@@ -109,12 +120,9 @@ def test_a_follower_misses_nothing_while_publications_and_expiries_commit(make_p
     def write() -> None:
         try:
             for number, batch in enumerate(batches):
-                ended = number % 2 == 1
-                publish(
-                    batch,
-                    start=today() - datetime.timedelta(days=900 if ended else 10),
-                    end=today() - datetime.timedelta(days=1) if ended else None,
-                )
+                notice = publish(batch, start=today() - datetime.timedelta(days=10))
+                if number % 2 == 1:
+                    factories.terms_end(notice)  # time passes for this batch
                 publication.entries_expire_due()
         except BaseException as error:  # reported by the main thread
             errors.append(error)

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from blacklist import publication
+from blacklist.models import Entry
 from tests import factories
 from tests.api.conftest import Platform
 from tests.web.people import approved_with, draft_with, entry_of, person, publish, today
@@ -157,3 +158,19 @@ def test_unknown_paths_and_methods_answer_in_json(bank: Platform):
     wrong = bank.post("/api/v1/entries/", {})
     assert wrong.status_code == 405
     assert wrong.json()["code"] == "method_not_allowed"
+
+
+def test_changed_since_finds_entries_imported_earlier_and_published_now(bank: Platform):
+    zhang = person("张三")
+    notice = approved_with([zhang])
+    Entry.objects.filter(notice=notice).update(
+        updated_at=timezone.now() - datetime.timedelta(days=3)  # imported days ago
+    )
+    since = (timezone.now() - datetime.timedelta(minutes=1)).isoformat()
+    unchanged = bank.get("/api/v1/entries/", {"changed_since": since})
+    assert results(unchanged) == []
+
+    publication.notice_publish(notice=notice)
+
+    found = results(bank.get("/api/v1/entries/", {"changed_since": since}))
+    assert [entry["public_id"] for entry in found] == [entry_of(zhang).public_id]

@@ -386,7 +386,7 @@ def test_payloads_name_no_one_and_carry_public_ids(endpoint):
 
 @pytest.mark.django_db
 def test_many_expired_entries_are_split_over_several_deliveries(endpoint, monkeypatch):
-    monkeypatch.setattr(notify, "EXPIRED_PER_DELIVERY", 2)
+    monkeypatch.setattr(notify, "ENTRIES_PER_DELIVERY", 2)
     notice = factories.published_notice(count=5)
     entries = factories.entries_of(notice)
     receiver = endpoint()
