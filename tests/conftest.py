@@ -1,4 +1,5 @@
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,9 +13,20 @@ from portal.celery import app
 
 @pytest.fixture
 def isolated_cache(settings, tmp_path) -> Iterator[None]:
-    """Rate-limit counters live in the file cache: every test starts from zero, in a folder
-    of its own so that test runs (and a development server) sharing var/cache do not count
-    each other's requests."""
+    """Rate-limit counters start from zero in every test: in a file cache folder of its own
+    (so that test runs and a development server sharing var/cache do not count each
+    other's requests), or under a key prefix of its own on Redis when `CACHE_URL` says so,
+    as in CI, where the Redis database may be shared."""
+    if settings.CACHE_URL:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": settings.CACHE_URL,
+                "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            }
+        }
+        yield
+        return
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

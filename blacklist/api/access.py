@@ -3,6 +3,7 @@
 from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import get_usage
 from rest_framework import exceptions, permissions, throttling
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -47,19 +48,29 @@ class HasScope(permissions.BasePermission):
         return scope is None or client.has_scope(scope)
 
 
-class ClientRateThrottle(throttling.SimpleRateThrottle):
-    """Each client's own rate per minute, counted on the shared cache."""
+class ClientRateThrottle(throttling.BaseThrottle):
+    """Each client's own rate per minute: a fixed window counted by django-ratelimit.
 
-    def get_rate(self) -> str | None:
-        return None  # known only once the client is
+    The count is one atomic `add`/`incr` on the cache, so it holds across web processes
+    and concurrent requests on Redis (`CACHE_URL`); the file cache of a development
+    machine has no atomic increment and may let a burst slightly over.
+    """
 
     def allow_request(self, request: Request, view: Any) -> bool:
         client = request.user
         if not isinstance(client, ApiClient):
             return True
-        self.rate = f"{client.rate_per_minute}/m"
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        usage = get_usage(
+            request,
+            group="api-client",
+            key=lambda group, request: str(client.pk),
+            rate=f"{client.rate_per_minute}/m",
+            increment=True,
+        )
+        if usage is None or not usage["should_limit"]:
+            return True
+        self.time_left = max(1, int(usage["time_left"]))
+        return False
 
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return f"api-rate:{request.user.pk}"
+    def wait(self) -> float | None:
+        return getattr(self, "time_left", None)

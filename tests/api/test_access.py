@@ -1,9 +1,11 @@
 """Who may call the API: keys, scopes, disabled clients, rates, and the operators' command."""
 
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from blacklist.api_clients import api_key_issue, api_key_revoke
@@ -64,6 +66,32 @@ def test_an_endpoint_outside_the_clients_scopes_is_forbidden(make_platform):
     assert feed_only.get("/api/v1/entries/").status_code == 403
     assert feed_only.check([{"ref": "1", "name": "张三"}]).status_code == 403
     assert feed_only.get("/api/v1/changes/", {"after": 0}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_requests_at_once_is_held_to_the_rate(make_platform, settings):
+    """The count is one atomic increment: on Redis when CACHE_URL is set (CI), else on the
+    in-process cache, whose increment is atomic too (the file cache's is not)."""
+    if not settings.CACHE_URL:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    burst = make_platform("lookup", rate=5)
+    barrier = threading.Barrier(10)
+    answers: list[int] = []
+
+    def call() -> None:
+        try:
+            barrier.wait()
+            for _ in range(3):
+                answers.append(burst.get("/api/v1/programmes/").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [200] * 5 + [429] * 25
 
 
 def test_each_client_has_its_own_rate_and_is_told_when_to_retry(make_platform):
