@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from blacklist.models import ApiClient, ApiKey, QueryLog
@@ -45,6 +46,13 @@ def api_key_issue(*, client: ApiClient, name: str) -> str:
 def api_key_revoke(*, key: ApiKey) -> None:
     """Revoked keys are refused from the next request on; revoking cannot be undone."""
     ApiKey.objects.filter(pk=key.pk).update(revoked=True)
+
+
+def api_clients_disable(*, clients: QuerySet[ApiClient]) -> int:
+    """Disabled clients are refused from the next request on, with every key they hold."""
+    count = clients.filter(active=True).update(active=False)
+    log.info("%d API clients disabled", count)
+    return count
 
 
 def query_log_record(

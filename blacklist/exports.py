@@ -1,10 +1,11 @@
 """Snapshots of the published list: the service that writes them and the selectors that serve them.
 
-Two audiences, three formats each. Citizens get the currently public entries with the
-masks of the public pages; credit platforms with the `identity` scope get every listed
-entry (programmes not shown to citizens included) with full names and ID numbers, in
-files that are sealed at rest. Each snapshot records the last change event it includes,
-so a platform can load it and then follow the change feed from there.
+Three audiences, three formats each. Citizens get the currently public entries with the
+masks of the public pages. Credit platforms get every listed entry (programmes not shown to
+citizens included), the same entries the change feed covers: with the masks of the API
+(`platform`), or, for clients with the `identity` scope, with full names and ID numbers in
+files that are sealed at rest (`identity`). Each snapshot records the last change event it
+includes, so a platform can load it and then follow the change feed from there.
 """
 
 import datetime
@@ -142,37 +143,53 @@ def _claim(*, reason: str) -> list[Snapshot]:
                 )
         except IntegrityError as error:
             raise SnapshotsBusy("another build is writing the snapshots") from error
-        due = _due(
-            last_seq=last_change_seq(), rules=rules_fingerprint(), today=timezone.localdate(now)
-        )
+        due = _due(last_seq=last_change_seq(), rules=_all_rules(), today=timezone.localdate(now))
         Snapshot.objects.filter(
             pk__in=[c.pk for c in claims if (c.audience, c.format) not in due]
         ).delete()
     return [claim for claim in claims if (claim.audience, claim.format) in due]
 
 
-def rules_fingerprint() -> str:
-    """What the files depend on besides the entries: which programmes are public, their
-    masks and names, and the authorities' names."""
+def rules_fingerprint(*, audience: str) -> str:
+    """What an audience's files depend on besides the entries: the programmes' names, whether
+    citizens see a programme (only the public files follow that) and its name mask (only
+    masked files show it), and the authorities' names."""
+    fields = ["pk", "code", "name"]
+    if audience == SnapshotAudience.PUBLIC:
+        fields.append("public")
+    if not reveals(audience):
+        fields.append("name_mask")
     facts = [
-        list(
-            Programme.objects.order_by("pk").values_list(
-                "pk", "code", "name", "public", "name_mask"
-            )
-        ),
+        list(Programme.objects.order_by("pk").values_list(*fields)),
         list(Authority.objects.order_by("pk").values_list("pk", "code", "name", "partner")),
     ]
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()
 
 
-def _due(*, last_seq: int, rules: str, today: datetime.date) -> set[tuple[str, str]]:
+def _all_rules() -> dict[str, str]:
+    return {audience: rules_fingerprint(audience=audience) for audience in SnapshotAudience.values}
+
+
+def reveals(audience: str) -> bool:
+    """Whether an audience's files hold full names and ID numbers: only those are sealed."""
+    return audience == SnapshotAudience.IDENTITY
+
+
+def _entries(audience: str, *, today: datetime.date) -> QuerySet[Entry]:
+    """Citizens get the public rule; platforms every listed entry, like the change feed."""
+    if audience == SnapshotAudience.PUBLIC:
+        return Entry.objects.currently_public(today=today)
+    return Entry.objects.listed(today=today)
+
+
+def _due(*, last_seq: int, rules: dict[str, str], today: datetime.date) -> set[tuple[str, str]]:
     due = set()
     for audience, fmt in PAIRS:
         newest = _ready(audience=audience, fmt=fmt).first()
         if (
             newest is None
             or newest.last_seq != last_seq
-            or newest.rules != rules
+            or newest.rules != rules[audience]
             or timezone.localdate(newest.taken_at) != today
         ):
             due.add((audience, fmt))
@@ -201,7 +218,7 @@ def _write(claims: Sequence[Snapshot]) -> dict[int, _Written]:
             # Read inside the same view of the database as the entries: the snapshot holds
             # exactly the events up to last_seq, and the feed after it holds the rest.
             last_seq = last_change_seq()
-            rules = rules_fingerprint()
+            rules = _all_rules()
             taken_at = timezone.now()
             notices = _notice_facts()
             for audience in SnapshotAudience.values:
@@ -211,7 +228,7 @@ def _write(claims: Sequence[Snapshot]) -> dict[int, _Written]:
                         audience,
                         {claim.pk: (claim.format, temps[claim.pk]) for claim in mine},
                         last_seq=last_seq,
-                        rules=rules,
+                        rules=rules[audience],
                         taken_at=taken_at,
                         notices=notices,
                     )
@@ -231,11 +248,9 @@ def _write_audience(
     taken_at: datetime.datetime,
     notices: dict[int, dict[str, str]],
 ) -> dict[int, _Written]:
-    reveal = audience == SnapshotAudience.IDENTITY
+    reveal = reveals(audience)
     today = timezone.localdate(taken_at)
-    entries = (
-        Entry.objects.listed(today=today) if reveal else Entry.objects.currently_public(today=today)
-    )
+    entries = _entries(audience, today=today)
     head = SnapshotHead(
         audience=audience,
         taken_at=timezone.localtime(taken_at),
@@ -363,7 +378,7 @@ def _finish(claims: Sequence[Snapshot], written: dict[int, _Written]) -> list[Sn
     for claim in claims:
         done = written[claim.pk]
         stamp = timezone.localtime(done.taken_at).strftime("%Y%m%d-%H%M%S")
-        suffix = ".sealed" if claim.audience == SnapshotAudience.IDENTITY else ""
+        suffix = ".sealed" if reveals(claim.audience) else ""
         name = (
             f"{FOLDER}/{claim.audience}/{stamp}-{secrets.token_hex(6)}"
             f".{EXTENSIONS[claim.format]}{suffix}"
@@ -378,7 +393,7 @@ def _finish(claims: Sequence[Snapshot], written: dict[int, _Written]) -> list[Sn
             changed = Snapshot.objects.filter(pk=claim.pk, state=SnapshotState.BUILDING).update(
                 state=SnapshotState.READY,
                 file=names[claim.pk],
-                encrypted=claim.audience == SnapshotAudience.IDENTITY,
+                encrypted=reveals(claim.audience),
                 sha256=done.sha256,
                 size=done.size,
                 count=done.count,
@@ -444,7 +459,7 @@ def snapshot_offered(*, pk: int, audience: str) -> Snapshot | None:
 
 def download_name(snapshot: Snapshot) -> str:
     taken = timezone.localtime(snapshot.taken_at).strftime("%Y%m%d-%H%M")
-    audience = "" if snapshot.audience == SnapshotAudience.PUBLIC else "-identity"
+    audience = "" if snapshot.audience == SnapshotAudience.PUBLIC else f"-{snapshot.audience}"
     return f"credit-penalties-{taken}{audience}.{EXTENSIONS[snapshot.format]}"
 
 

@@ -84,6 +84,22 @@ def subject_hmac_of(raw_number: str) -> str:
     return subject_hmac(identity.parse_identity(raw_number).number)
 
 
+def lookup_audit(*, id_number: str, name: str, documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the audit log keeps of an `entries/` lookup by ID number or name: one subject
+    asked, whether it was found listed, and its keyed hash; nothing for a plain listing."""
+    if id_number:
+        identifier = subject_hmac_of(id_number)  # valid: the filter has accepted it
+    elif name:
+        identifier = identity.name_hmac(name, key=settings.ID_LOOKUP_KEY)
+    else:
+        return {}
+    return {
+        "subjects": 1,
+        "hits": int(any(document["listed"] for document in documents)),
+        "identifiers": [identifier],
+    }
+
+
 def entry_documents(
     rows: Iterable[Sequence[Any]], *, reveal: bool, today: datetime.date, offset: int = 0
 ) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Files sealed at rest: AES-GCM chunks under FIELD_ENCRYPTION_KEYS, written and read as streams.
 
-Used for whatever holds full ID numbers on disk: snapshot files for credit platforms and the
+Used for whatever holds full ID numbers on disk: the identity snapshot files and the
 list files officials upload.
 
 A sealed file is MAGIC, then records of a 4-byte big-endian length and a `seal_bytes` chunk.

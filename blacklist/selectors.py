@@ -1,10 +1,19 @@
 """Read paths shared by pages, admin and commands."""
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from blacklist import identity
-from blacklist.models import Entry, EntryStatus, Notice, Programme, Subject, subject_hmac
+from blacklist.models import (
+    Entry,
+    EntryStatus,
+    Notice,
+    Programme,
+    QueryLog,
+    Subject,
+    subject_hmac,
+)
 from blacklist.prepared import prepared
 
 
@@ -19,6 +28,24 @@ def subjects_matching(
         return subjects.filter(name_key__contains=identity.fold_name(query))
     digest = subject_hmac(ident.number)
     return subjects.filter(id_hmac=digest)
+
+
+def query_logs_about(*, query: str, logs: QuerySet[QueryLog]) -> QuerySet[QueryLog]:
+    """Platforms' queries that asked about one person, found by the keyed hashes the log
+    keeps: a full ID number by its hash; a full name by its own hash (name checks) and by
+    the hashes of the ID numbers of subjects with that name (ID checks)."""
+    try:
+        digests = [subject_hmac(identity.parse_identity(query).number)]
+    except identity.IdentityError:
+        named = Subject.objects.filter(name_key=identity.fold_name(query))
+        digests = [
+            identity.name_hmac(query, key=settings.ID_LOOKUP_KEY),
+            *named.values_list("id_hmac", flat=True)[:100],
+        ]
+    about = Q()
+    for digest in digests:
+        about |= Q(identifiers__icontains=digest)
+    return logs.filter(about)
 
 
 def notices_public() -> QuerySet[Notice]:

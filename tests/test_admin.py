@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from blacklist.models import ChangeEvent, Entry, Notice, Subject
+from tests import factories
 from tests.factories import assert_no_full_ids
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +66,16 @@ def test_officials_cannot_edit_listings_by_hand(official_client):
     )
     assert response.status_code == 403
     assert official_client.get("/admin/blacklist/entry/add/").status_code == 403
+
+
+def test_a_programme_keeps_its_code_and_name_mask_once_it_has_published_notices(official_client):
+    fresh = factories.programme(code="fresh")
+    used = factories.published_notice(count=1).programme
+
+    def editable(programme) -> set[str]:
+        page = official_client.get(f"/admin/blacklist/programme/{programme.pk}/change/")
+        return set(page.context["adminform"].form.fields)
+
+    assert {"code", "name_mask", "public"} <= editable(fresh)
+    assert "public" in editable(used)
+    assert not {"code", "name_mask"} & editable(used)

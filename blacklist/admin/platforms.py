@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from blacklist import selectors
 from blacklist.admin.registry import ReadOnlyAdmin
-from blacklist.api_clients import api_key_issue
+from blacklist.api_clients import api_clients_disable, api_key_issue
 from blacklist.csvfiles import write_csv
 from blacklist.models import ApiClient, ApiKey, ApiScope, QueryLog
 from blacklist.models.platforms import scopes_of
@@ -72,7 +73,7 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Disable the selected clients"), permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
-        count = queryset.update(active=False)
+        count = api_clients_disable(clients=queryset)
         self.message_user(request, _("%(count)d clients disabled.") % {"count": count})
 
 
@@ -96,9 +97,19 @@ class QueryLogAdmin(ReadOnlyAdmin):
         "hits",
     ]
     list_filter = ["client", "endpoint", "purpose", "status_code", "at"]
+    search_fields = ["identifiers"]  # shows the box; the search itself is below
+    search_help_text = _(
+        "A full ID number or a full name: the queries that asked about that person "
+        "(matched on the keyed hashes the log keeps)."
+    )
     date_hierarchy = "at"
     list_select_related = ["client"]
     actions = ["export_csv"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        if not search_term.strip():
+            return queryset, False
+        return selectors.query_logs_about(query=search_term.strip(), logs=queryset), False
 
     @admin.action(description=_("Export the selected rows as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[QueryLog]) -> HttpResponse:

@@ -82,6 +82,13 @@ class ProgrammeAdmin(RebuildsSnapshotsAdmin):
     list_filter = ["public", "name_mask"]
     search_fields = ["code", "name"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Programme | None = None):
+        # Platforms keep copies keyed on the code and holding names masked this way; a
+        # change would alter what they hold without a change on the feed.
+        if obj is not None and obj.notices.exclude(published_at__isnull=True).exists():
+            return ["code", "name_mask"]
+        return []
+
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):

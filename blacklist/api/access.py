@@ -45,7 +45,13 @@ class HasScope(permissions.BasePermission):
         if not isinstance(client, ApiClient):
             return False
         scope = getattr(view, "required_scope", None)
-        return scope is None or client.has_scope(scope)
+        if scope is None or client.has_scope(scope):
+            return True
+        # an instance per request, so the message may name the scope
+        self.message = _("This API client lacks the scope `%(scope)s` this endpoint needs.") % {
+            "scope": scope
+        }
+        return False
 
 
 class ClientRateThrottle(throttling.BaseThrottle):

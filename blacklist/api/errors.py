@@ -48,9 +48,34 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         codes = exc.get_codes()
         response.data = {
             "code": codes if isinstance(codes, str) else exc.default_code,
-            "message": str(exc.detail),
+            "message": _message(exc, context) or str(exc.detail),
         }
     return response
+
+
+def _message(exc: exceptions.APIException, context: dict[str, Any]) -> str | None:
+    """The portal's own words for DRF's stock errors: they say what to do, and exist in
+    every language the portal speaks (DRF's own have no Traditional Chinese)."""
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return _("No API key was sent: send the header `Authorization: Api-Key <key>`.")
+    if isinstance(exc, exceptions.Throttled):
+        return _("Over this client's rate limit: try again in %(seconds)d seconds.") % {
+            "seconds": exc.wait or 1
+        }
+    if isinstance(exc, exceptions.ParseError):
+        return _("The body is not valid JSON.")
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return _("Send the body as JSON, with `Content-Type: application/json`.")
+    if isinstance(exc, exceptions.NotAcceptable):
+        return _("This endpoint answers in JSON; accept `application/json`.")
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        request = context.get("request")
+        return _("The method %(method)s is not allowed here.") % {
+            "method": getattr(request, "method", "")
+        }
+    if isinstance(exc, exceptions.NotFound) and exc.detail == exceptions.NotFound.default_detail:
+        return _("Not found.")
+    return None
 
 
 def _flatten(detail: Any, path: str = ""):

@@ -4,11 +4,18 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from blacklist import identity
 from blacklist.models import Entry, EntryStatus
 from blacklist.platforms import subject_hmac_of
+
+MAX_ID = 2**63 - 1  # a bigint
+# Times outside these years cannot be moved between time zones without overflowing.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 class StrictForm(forms.Form):
@@ -22,19 +29,59 @@ class StrictForm(forms.Form):
         return cleaned
 
 
-class IntegerFilter(django_filters.NumberFilter):
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number the database can hold, else 400 (not a database error)."""
+
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 time that stays a valid time in UTC and in the portal's time zone."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise forms.ValidationError(
+                _("A time between the years %(first)d and %(last)d.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        return moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
+class TrueFalseField(forms.Field):
+    """`true` or `false` (also `1` or `0`); anything else is refused, not ignored."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(_("Either true or false.")) from None
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class TrueFalseFilter(django_filters.BooleanFilter):
+    field_class = TrueFalseField
 
 
 class EntryFilter(django_filters.FilterSet):
-    notice = IntegerFilter(field_name="notice_id", help_text="a notice's id")
+    notice = IdFilter(field_name="notice_id", help_text="a notice's id")
     programme = django_filters.CharFilter(
         field_name="notice__programme__code", help_text="a programme's code"
     )
     status = django_filters.ChoiceFilter(choices=EntryStatus.choices)
-    listed = django_filters.BooleanFilter(
-        method="filter_listed", help_text="true: only entries in force today"
-    )
+    listed = TrueFalseFilter(method="filter_listed", help_text="true: only entries in force today")
     region = django_filters.CharFilter(
         method="filter_region", help_text="a region code or its leading digits (42, 4201)"
     )
@@ -50,8 +97,10 @@ class EntryFilter(django_filters.FilterSet):
     term_start_to = django_filters.DateFilter(field_name="term_start", lookup_expr="lte")
     term_end_from = django_filters.DateFilter(field_name="term_end", lookup_expr="gte")
     term_end_to = django_filters.DateFilter(field_name="term_end", lookup_expr="lte")
-    changed_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="entries changed at or after this"
+    changed_since = MomentFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="entries changed at or after this ISO 8601 time (years 1900 to 9998)",
     )
 
     class Meta:

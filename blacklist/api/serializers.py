@@ -212,6 +212,13 @@ class CheckResponseSerializer(serializers.Serializer):
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
+    # The API serves the platforms' files only; the public ones are the portal site's.
+    audience = serializers.ChoiceField(
+        choices=[SnapshotAudience.PLATFORM.value, SnapshotAudience.IDENTITY.value],
+        read_only=True,
+        help_text="`identity` (full names and ID numbers) for clients with the identity "
+        "scope, else `platform` (masked); both hold every listed entry",
+    )
     filename = serializers.SerializerMethodField(help_text="the name the download is saved as")
     content_type = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
@@ -269,7 +276,9 @@ class ExportEntrySerializer(EntrySerializer):
 
 
 class SnapshotDocumentSerializer(serializers.Serializer):
-    audience = serializers.ChoiceField(choices=SnapshotAudience.values)
+    audience = serializers.ChoiceField(
+        choices=[SnapshotAudience.PLATFORM.value, SnapshotAudience.IDENTITY.value]
+    )
     taken_at = serializers.DateTimeField()
     last_seq = serializers.IntegerField(min_value=0)
     count = serializers.IntegerField(min_value=0)

@@ -27,7 +27,14 @@ from blacklist.api import serializers
 from blacklist.api.errors import PayloadTooLarge
 from blacklist.api.filters import EntryFilter
 from blacklist.api_clients import query_log_record
-from blacklist.models import ApiClient, ApiScope, Notice, Programme, SnapshotAudience
+from blacklist.models import (
+    ApiClient,
+    ApiScope,
+    CheckPurpose,
+    Notice,
+    Programme,
+    SnapshotAudience,
+)
 from blacklist.platforms import ENTRY_FIELDS, MAX_CHECK_SUBJECTS, CheckSubject
 
 
@@ -143,12 +150,11 @@ class EntryList(PlatformView):
         )
         rows = [tuple(row[name] for name in ENTRY_FIELDS) for row in page or []]
         documents = platforms.entry_documents(rows, reveal=self.reveal, today=timezone.localdate())
-        if request.query_params.get("id_number"):
-            self.audit = {
-                "subjects": 1,
-                "hits": sum(doc["listed"] for doc in documents),
-                "identifiers": [platforms.subject_hmac_of(request.query_params["id_number"])],
-            }
+        self.audit = platforms.lookup_audit(
+            id_number=request.query_params.get("id_number", ""),
+            name=request.query_params.get("name", ""),
+            documents=documents,
+        )
         return self.get_paginated_response(documents)
 
 
@@ -158,12 +164,19 @@ class EntryDetail(PlatformView):
 
     @extend_schema(responses=serializers.EntrySerializer)
     def get(self, request: Request, public_id: str) -> Response:
-        row = self.get_queryset().filter(public_id=public_id).values_list(*ENTRY_FIELDS).first()
+        row = (
+            self.get_queryset()
+            .filter(public_id=public_id)
+            .values_list(*ENTRY_FIELDS, "subject__id_hmac")
+            .first()
+        )
         if row is None:
             raise Http404
         (document,) = platforms.entry_documents(
             [row], reveal=self.reveal, today=timezone.localdate()
         )
+        # whose record was read, as a keyed hash
+        self.audit = {"subjects": 1, "hits": int(document["listed"]), "identifiers": [row[-1]]}
         return Response(document)
 
 
@@ -177,7 +190,13 @@ class Checks(PlatformView):
         responses={200: serializers.CheckResponseSerializer},
     )
     def post(self, request: Request) -> Response:
-        subjects = request.data.get("subjects") if isinstance(request.data, dict) else None
+        body = request.data if isinstance(request.data, dict) else {}
+        subjects = body.get("subjects")
+        # A refused check is logged with what it asked for, as far as that can be read.
+        self.audit = {
+            "purpose": body["purpose"] if body.get("purpose") in CheckPurpose.values else "",
+            "subjects": len(subjects) if isinstance(subjects, list) else 0,
+        }
         if isinstance(subjects, list) and len(subjects) > MAX_CHECK_SUBJECTS:
             raise PayloadTooLarge(_too_many_subjects(len(subjects)), code="too_many_subjects")
         asked = serializers.CheckRequestSerializer(data=request.data)
@@ -239,9 +258,11 @@ class Changes(PlatformView):
 class Exports(PlatformView):
     """The newest snapshot of each format (CSV, JSON, FollowTheMoney) with its checksum.
 
-    Clients with the `identity` scope get the files with full names and ID numbers, every
-    other client the public files with masks. Load one, then follow `changes/` from its
-    `last_seq`.
+    Every file holds the entries in force, programmes shown only to platforms included: the
+    same entries `changes/` covers. Clients with the `identity` scope get the `identity`
+    files, with full names and ID numbers; every other client the `platform` files, with
+    names and ID numbers masked as `entries/` shows them. The `public` files of the portal's
+    own site are not served here. Load one, then follow `changes/` from its `last_seq`.
     """
 
     required_scope = ApiScope.FEED
@@ -256,7 +277,7 @@ class Exports(PlatformView):
 
     @property
     def audience(self) -> str:
-        return SnapshotAudience.IDENTITY if self.reveal else SnapshotAudience.PUBLIC
+        return SnapshotAudience.IDENTITY if self.reveal else SnapshotAudience.PLATFORM
 
 
 class AnyAccept(BaseContentNegotiation):
@@ -268,7 +289,8 @@ class AnyAccept(BaseContentNegotiation):
 
 class ExportDownload(Exports):
     """One snapshot file, streamed: only the newest of its format for the client's audience
-    (an older one may still hold entries revoked since), else 404."""
+    (`identity` with that scope, else `platform`; an older file may still hold entries
+    revoked since), else 404."""
 
     content_negotiation_class = AnyAccept
 

@@ -13,9 +13,11 @@ class SnapshotFormat(models.TextChoices):
 
 
 class SnapshotAudience(models.TextChoices):
-    """Citizens get masks; platforms with the identity scope get full ID numbers."""
+    """Citizens get the public entries, masked; credit platforms get every listed entry,
+    masked unless they hold the identity scope, which gets full ID numbers."""
 
     PUBLIC = "public", _("public (masked)")
+    PLATFORM = "platform", _("credit platforms (masked)")
     IDENTITY = "identity", _("credit platforms (full ID numbers)")
 
 

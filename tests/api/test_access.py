@@ -132,3 +132,25 @@ def test_create_api_client_refuses_an_unknown_scope_and_creates_nothing():
     with pytest.raises(CommandError, match="everything"):
         call_command("create_api_client", "Bad", "--scopes", "lookup,everything")
     assert not ApiClient.objects.filter(name="Bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "Authorization: Api-Key"), ("zh-hans", "密钥"), ("zh-hant", "密鑰")],
+)
+def test_a_missing_key_is_explained_in_the_callers_language(language, words):
+    response = Client(HTTP_ACCEPT_LANGUAGE=language).get("/api/v1/entries/")
+    assert response.status_code == 401
+    message = response.json()["message"]
+    assert words in message and "Api-Key" in message
+
+
+def test_a_refusal_for_scope_names_the_scope_and_a_throttled_one_the_wait(make_platform):
+    lookup_only = make_platform("lookup", rate=2)
+    refused = lookup_only.get("/api/v1/changes/")
+    assert refused.status_code == 403 and "`feed`" in refused.json()["message"]
+    for _ in range(2):  # a refused request does not count; these two do
+        assert lookup_only.get("/api/v1/programmes/").status_code == 200
+    throttled = lookup_only.get("/api/v1/programmes/")
+    assert throttled.status_code == 429
+    assert throttled["Retry-After"] in throttled.json()["message"]

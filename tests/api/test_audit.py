@@ -3,15 +3,16 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from blacklist import tasks
+from blacklist import identity, tasks
 from blacklist.api_clients import query_log_record
 from blacklist.models import ApiClient, ApiKey, QueryLog
 from tests.api.conftest import Platform
-from tests.web.people import person, publish
+from tests.web.people import entry_of, person, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,58 @@ def test_the_admin_creates_a_client_with_scopes_ticked(officer: Client):
     assert response.status_code == 302, response.content.decode()[:2000]
     client = ApiClient.objects.get(name="Example Pay")
     assert client.scopes == "lookup,identity"
+
+
+def test_lookups_by_name_and_reads_of_one_entry_keep_who_was_asked_about_as_hashes(
+    bank: Platform,
+):
+    zhang, li = person("张三"), person("李四")
+    publish([zhang, li])
+    entry = entry_of(zhang)
+    bank.get("/api/v1/entries/", {"name": "張三"})
+    bank.get("/api/v1/entries/", {"name": "王五"})
+    bank.get(f"/api/v1/entries/{entry.public_id}/")
+    bank.get("/api/v1/entries/")
+
+    rows = list(QueryLog.objects.order_by("id").values_list("subjects", "hits", "identifiers"))
+    assert [(subjects, hits, len(ids)) for subjects, hits, ids in rows] == [
+        (1, 1, 1),
+        (1, 0, 1),
+        (1, 1, 1),
+        (0, 0, 0),  # a plain listing asks about nobody
+    ]
+    assert rows[0][2] == [identity.name_hmac("张三", key=settings.ID_LOOKUP_KEY)]
+    assert rows[2][2] == [entry.subject.id_hmac]
+    logged = " ".join(str(row) for row in rows)
+    assert zhang.id_number not in logged and "张三" not in logged
+
+
+def test_a_refused_check_is_logged_with_its_purpose_and_size(bank: Platform):
+    bank.check([{"ref": "1", "id_number": "420106"}, {"ref": ""}], purpose="credit_review")
+    bank.check([{"ref": str(i), "name": "张三"} for i in range(1001)])
+    rows = list(
+        QueryLog.objects.order_by("id").values_list("status_code", "purpose", "subjects", "hits")
+    )
+    assert rows == [(400, "credit_review", 2, 0), (413, "account_opening", 1001, 0)]
+
+
+def test_officials_find_every_query_about_one_person_by_id_number_or_name(
+    officer: Client, bank: Platform, bureau: Platform
+):
+    zhang, li = person("张三"), person("李四")
+    publish([zhang, li])
+    bank.check([{"ref": "a", "id_number": zhang.id_number}])
+    bureau.check([{"ref": "b", "name": "張三"}])
+    bureau.get(f"/api/v1/entries/{entry_of(zhang).public_id}/")
+    bank.check([{"ref": "c", "id_number": li.id_number}])
+    bank.get("/api/v1/programmes/")
+
+    def found(term: str) -> list[tuple[str, str]]:
+        page = officer.get("/admin/blacklist/querylog/", {"q": term})
+        assert page.status_code == 200
+        return sorted((row.client.name, row.endpoint) for row in page.context["cl"].result_list)
+
+    by_id = found(zhang.id_number)
+    assert by_id == sorted([(bank.client.name, "api-checks"), (bureau.client.name, "api-entry")])
+    assert found("张三") == sorted([*by_id, (bureau.client.name, "api-checks")])
+    assert found(li.id_number) == [(bank.client.name, "api-checks")]

@@ -91,15 +91,34 @@ def test_the_page_and_its_downloads_show_no_full_id_number(
         assert_no_full_ids(body, full_id_numbers)
 
 
-def test_files_with_full_id_numbers_are_never_served_on_the_public_site(
+@pytest.mark.parametrize("audience", [SnapshotAudience.IDENTITY, SnapshotAudience.PLATFORM])
+def test_the_platforms_files_are_never_served_on_the_public_site(
+    listing: Listing, en: Client, audience: str
+):
+    build()
+    platforms = exports.snapshots_latest(audience=audience)
+    assert len(platforms) == 3
+    html = en.get("/exports/").content.decode()
+    for snapshot in platforms:
+        assert snapshot.sha256 not in html
+        response = en.get(f"/exports/{snapshot.pk}/{exports.download_name(snapshot)}")
+        assert response.status_code == 404
+        public_name = exports.download_name(snapshot).replace(f"-{audience}", "")
+        assert en.get(f"/exports/{snapshot.pk}/{public_name}").status_code == 404
+
+
+def test_the_public_site_leaves_out_the_programmes_shown_only_to_platforms(
     listing: Listing, en: Client
 ):
     build()
-    for snapshot in exports.snapshots_latest(audience=SnapshotAudience.IDENTITY):
-        response = en.get(f"/exports/{snapshot.pk}/{exports.download_name(snapshot)}")
-        assert response.status_code == 404
-        public_name = exports.download_name(snapshot).replace("-identity", "")
-        assert en.get(f"/exports/{snapshot.pk}/{public_name}").status_code == 404
+    html = en.get("/exports/").content.decode()
+    links = download_links(html)
+    assert len(links) == 3
+    platform_only = entry_of(listing.platform_only).public_id
+    for link in links:
+        body = b"".join(en.get(link).streaming_content).decode("utf-8")
+        assert platform_only not in body
+        assert "孙" not in body
 
 
 def test_a_replaced_file_is_no_longer_served(listing: Listing, en: Client):
@@ -152,7 +171,7 @@ def test_an_official_sees_the_snapshots_read_only_and_rebuilds_them_now(
         response = official.post("/admin/blacklist/snapshot/rebuild/", follow=True)
     assert response.status_code == 200
     assert "are being rebuilt" in response.content.decode()
-    assert Snapshot.objects.filter(reason="admin").count() == 6
+    assert Snapshot.objects.filter(reason="admin").count() == 9  # three audiences, three formats
     listed = official.get("/admin/blacklist/snapshot/").content.decode()
     assert latest(SnapshotAudience.PUBLIC, SnapshotFormat.CSV).sha256 in listed
     snapshot = Snapshot.objects.first()

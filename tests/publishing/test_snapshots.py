@@ -15,7 +15,15 @@ from followthemoney.exc import InvalidData
 
 from blacklist import exports, identity, publication, sealedfiles, snapshot_files, tasks
 from blacklist.changes import last_change_seq
-from blacklist.models import Entry, Snapshot, SnapshotAudience, SnapshotFormat, SnapshotState
+from blacklist.models import (
+    Entry,
+    Programme,
+    Snapshot,
+    SnapshotAudience,
+    SnapshotFormat,
+    SnapshotState,
+)
+from blacklist.models.registry import NameMask
 from tests import factories
 from tests.factories import assert_no_full_ids
 from tests.publishing.conftest import (
@@ -33,8 +41,13 @@ from tests.web.people import entry_of, person, publish
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC, IDENTITY = SnapshotAudience.PUBLIC, SnapshotAudience.IDENTITY
+PUBLIC, PLATFORM, IDENTITY = (
+    SnapshotAudience.PUBLIC,
+    SnapshotAudience.PLATFORM,
+    SnapshotAudience.IDENTITY,
+)
 FORMATS = SnapshotFormat.values
+FILES = 9  # three audiences, three formats each
 
 
 def snapshot_files_on_disk() -> set[str]:
@@ -63,6 +76,41 @@ def test_identity_files_add_the_programmes_shown_only_to_platforms(listing: List
     assert held == listing.public_ids([*listing.public, listing.platform_only])
     assert not held & listing.public_ids(listing.hidden)
     assert snapshot.count == 7
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_platform_files_hold_every_listed_entry_like_the_identity_files(listing: Listing, fmt: str):
+    build()
+    snapshot = latest(PLATFORM, fmt)
+    held = public_ids_in(snapshot, file_bytes(snapshot))
+    assert held == listing.public_ids([*listing.public, listing.platform_only])
+    assert held == public_ids_in(latest(IDENTITY, fmt), file_bytes(latest(IDENTITY, fmt)))
+    assert not held & listing.public_ids(listing.hidden)
+    assert snapshot.count == 7
+
+
+def test_platform_files_mask_names_and_id_numbers_as_the_api_does(
+    listing: Listing, full_id_numbers
+):
+    build()
+    for snapshot in exports.snapshots_latest(audience=PLATFORM):
+        text = file_bytes(snapshot).decode("utf-8")
+        assert_no_full_ids(text, full_id_numbers)
+        assert "张三丰" not in text and "张*丰" in text
+        assert "孙七" not in text and "孙*" in text  # the programme shown only to platforms
+        if snapshot.format != SnapshotFormat.FTM:  # FtM identifiers are for full numbers only
+            assert identity.mask_id(listing.platform_only.id_number) in text
+        assert "武汉某某科技有限公司" in text
+    document = json_document(file_bytes(latest(PLATFORM, SnapshotFormat.JSON)))
+    assert document["audience"] == "platform"
+    (row,) = [
+        row
+        for row in csv_rows(file_bytes(latest(PLATFORM, SnapshotFormat.CSV)))
+        if row["public_id"] == entry_of(listing.platform_only).public_id
+    ]
+    assert row["name"] == "孙*"
+    assert row["id_number"] == identity.mask_id(listing.platform_only.id_number)
+    assert row["id_number"].count("*") == 8
 
 
 def test_public_files_show_masks_and_never_a_full_id_number(listing: Listing, full_id_numbers):
@@ -136,7 +184,7 @@ def test_the_json_document_says_what_it_is_and_holds_every_entry(listing: Listin
 # --- FollowTheMoney ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("audience", [PUBLIC, IDENTITY])
+@pytest.mark.parametrize("audience", [PUBLIC, PLATFORM, IDENTITY])
 def test_followthemoney_entities_pass_the_followthemoney_model(listing: Listing, audience: str):
     build()
     entities = ftm_entities(file_bytes(latest(audience, SnapshotFormat.FTM)))
@@ -167,18 +215,21 @@ def test_followthemoney_entities_pass_the_followthemoney_model(listing: Listing,
             assert len(sanction["properties"][name][0]) == 10, name
 
 
-def test_followthemoney_subjects_are_people_or_companies_with_ids_only_for_platforms(
+def test_followthemoney_subjects_are_people_or_companies_with_ids_only_for_identity(
     listing: Listing, full_id_numbers
 ):
     build()
     public = ftm_entities(file_bytes(latest(PUBLIC, SnapshotFormat.FTM)))
+    masked = ftm_entities(file_bytes(latest(PLATFORM, SnapshotFormat.FTM)))
     platforms = ftm_entities(file_bytes(latest(IDENTITY, SnapshotFormat.FTM)))
     companies = [e for e in public if e["schema"] == "Company"]
     assert [c["properties"]["name"] for c in companies] == [["-武汉某某科技有限公司"]]
-    for entity in public:
+    for entity in [*public, *masked]:
         assert "idNumber" not in entity["properties"]
         assert "registrationNumber" not in entity["properties"]
-    assert_no_full_ids("\n".join(map(str, public)), full_id_numbers)
+    assert_no_full_ids("\n".join(map(str, [*public, *masked])), full_id_numbers)
+    # the same subject has the same id in the masked and the full platform files
+    assert {e["id"] for e in masked} == {e["id"] for e in platforms}
 
     by_id = {e["id"]: e for e in platforms}
     zhang = next(e for e in platforms if e["properties"].get("name") == ["张三丰"])
@@ -212,7 +263,7 @@ def test_a_subject_whose_entries_span_two_chunks_is_written_once(monkeypatch, li
 
 def test_sha256_and_size_describe_each_file_as_downloaded(listing: Listing):
     built = build()
-    assert len(built) == 6
+    assert len(built) == FILES
     for snapshot in built:
         data = file_bytes(snapshot)
         assert hashlib.sha256(data).hexdigest() == snapshot.sha256
@@ -229,8 +280,13 @@ def test_files_with_full_id_numbers_are_sealed_on_disk_and_any_key_opens_them(
         text = raw.decode("latin-1")
         assert not [n for n in full_id_numbers if n in text]
         assert "张三丰".encode() not in raw
-    for snapshot in exports.snapshots_latest(audience=PUBLIC):
+    # the public and the platform files hold only masks: plain on disk, like the downloads
+    for snapshot in [
+        *exports.snapshots_latest(audience=PUBLIC),
+        *exports.snapshots_latest(audience=PLATFORM),
+    ]:
         assert not snapshot.encrypted
+        assert not snapshot.file.name.endswith(".sealed")
         assert Path(snapshot.file.path).read_bytes() == file_bytes(snapshot)
 
     # a new key goes first; files sealed with the old one still open
@@ -265,7 +321,7 @@ def test_a_rerun_with_nothing_changed_writes_nothing(listing: Listing):
     files = snapshot_files_on_disk()
     assert build() == []
     assert tasks.rebuild_snapshots("nightly") == []
-    assert Snapshot.objects.count() == len(first) == 6
+    assert Snapshot.objects.count() == len(first) == FILES
     assert snapshot_files_on_disk() == files
 
 
@@ -274,7 +330,7 @@ def test_a_change_on_the_feed_makes_new_snapshots_without_the_entry(listing: Lis
     revoked = entry_of(listing.public[1])
     publication.entry_revoke(entry=revoked, reason="异议成立", by=factories.official("x"))
     built = build()
-    assert len(built) == 6
+    assert len(built) == FILES
     for snapshot in built:
         assert snapshot.last_seq == last_change_seq()
         assert revoked.public_id not in public_ids_in(snapshot, file_bytes(snapshot))
@@ -300,27 +356,44 @@ def test_a_programme_hidden_from_the_public_leaves_the_public_files_at_once(
 
     assert response.status_code == 302
     built = build()  # what the task queued by the admin runs
-    assert len(built) == 6
-    public = [s for s in built if s.audience == SnapshotAudience.PUBLIC]
-    for snapshot in public:
+    # the platforms' files hold every listed entry whether citizens see it or not: unchanged
+    assert {s.audience for s in built} == {PUBLIC}
+    assert len(built) == 3
+    for snapshot in built:
         assert hidden.public_id not in public_ids_in(snapshot, file_bytes(snapshot))
-    identity_files = [s for s in built if s.audience == SnapshotAudience.IDENTITY]
-    for snapshot in identity_files:
-        assert hidden.public_id in public_ids_in(snapshot, file_bytes(snapshot))
+    for audience in (PLATFORM, IDENTITY):
+        for snapshot in exports.snapshots_latest(audience=audience):
+            assert hidden.public_id in public_ids_in(snapshot, file_bytes(snapshot))
+
+
+def test_a_new_name_mask_rewrites_the_masked_files_only(listing: Listing):
+    build()
+    programme = entry_of(listing.public[0]).notice.programme
+    # (the admin no longer offers this once a notice is published; the files follow anyway)
+    Programme.objects.filter(pk=programme.pk).update(name_mask=NameMask.SURNAME_ONLY)
+
+    built = build()
+    # the identity files show full names: no mask of theirs changed
+    assert {s.audience for s in built} == {PUBLIC, PLATFORM}
+    assert len(built) == 6
+    for snapshot in built:
+        text = file_bytes(snapshot).decode("utf-8")
+        assert "张**" in text and "张*丰" not in text
 
 
 def test_a_new_day_makes_new_snapshots_even_without_a_change(listing: Listing):
     build()
     yesterday = timezone.now() - datetime.timedelta(days=1)
     Snapshot.objects.update(taken_at=yesterday)
-    assert len(build()) == 6
+    assert len(build()) == FILES
 
 
+@pytest.mark.parametrize("audience", [PLATFORM, IDENTITY])
 def test_the_snapshot_and_the_feed_after_its_last_seq_give_the_current_list(
-    listing: Listing, make_platform
+    listing: Listing, make_platform, audience: str
 ):
     build()
-    snapshot = latest(IDENTITY, SnapshotFormat.JSON)
+    snapshot = latest(audience, SnapshotFormat.JSON)
     held = {e["public_id"] for e in json_document(file_bytes(snapshot))["entries"]}
     # the list moves on after the snapshot
     publication.entry_revoke(
@@ -339,8 +412,8 @@ def test_the_snapshot_and_the_feed_after_its_last_seq_give_the_current_list(
 def test_only_the_newest_few_snapshots_are_kept_with_their_files(listing: Listing):
     for round_ in range(exports.KEEP + 2):
         publish([person(f"韩{'一二三四五六'[round_]}")])
-        assert len(build()) == 6
-    for audience in (PUBLIC, IDENTITY):
+        assert len(build()) == FILES
+    for audience in (PUBLIC, PLATFORM, IDENTITY):
         for fmt in FORMATS:
             kept = Snapshot.objects.filter(audience=audience, format=fmt)
             assert kept.count() == exports.KEEP
@@ -357,7 +430,7 @@ def test_a_build_that_fails_leaves_no_row_and_no_file(monkeypatch, listing: List
     assert not Snapshot.objects.exists()
     assert snapshot_files_on_disk() == set()
     monkeypatch.undo()
-    assert len(build()) == 6
+    assert len(build()) == FILES
 
 
 def test_a_build_while_another_is_writing_refuses_and_writes_nothing(monkeypatch, listing: Listing):
@@ -372,9 +445,9 @@ def test_a_build_while_another_is_writing_refuses_and_writes_nothing(monkeypatch
         begin(self, head)
 
     monkeypatch.setattr(snapshot_files.CsvSnapshot, "begin", begin_and_build_again)
-    assert len(build()) == 6
+    assert len(build()) == FILES
     assert refused
-    assert Snapshot.objects.filter(state=SnapshotState.READY).count() == 6
+    assert Snapshot.objects.filter(state=SnapshotState.READY).count() == FILES
     assert not Snapshot.objects.filter(state=SnapshotState.BUILDING).exists()
 
 
@@ -397,8 +470,8 @@ def test_two_builds_at_once_write_one_set_of_files(listing: Listing):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert sorted(map(str, outcomes)) in (["0", "6"], ["6", "busy"])
-    assert Snapshot.objects.filter(state=SnapshotState.READY).count() == 6
+    assert sorted(map(str, outcomes)) in (["0", str(FILES)], [str(FILES), "busy"])
+    assert Snapshot.objects.filter(state=SnapshotState.READY).count() == FILES
     assert not Snapshot.objects.filter(state=SnapshotState.BUILDING).exists()
     assert snapshot_files_on_disk() == {s.file.name for s in Snapshot.objects.all()}
 
@@ -408,12 +481,12 @@ def test_an_abandoned_claim_is_taken_over_after_the_timeout(listing: Listing):
     Snapshot.objects.create(
         format="csv", audience="public", sha256="", size=0, count=0, last_seq=0, taken_at=stale
     )
-    assert len(build()) == 6
+    assert len(build()) == FILES
     assert not Snapshot.objects.filter(state=SnapshotState.BUILDING).exists()
 
 
 def test_the_task_rebuilds_and_runs_nightly_at_half_past_two(listing: Listing):
-    assert len(tasks.rebuild_snapshots("publication")) == 6
+    assert len(tasks.rebuild_snapshots("publication")) == FILES
     assert set(Snapshot.objects.values_list("reason", flat=True)) == {"publication"}
     nightly = PeriodicTask.objects.get(name="Rebuild the published snapshots")
     assert nightly.task == "blacklist.tasks.rebuild_snapshots" and nightly.enabled
