@@ -230,17 +230,40 @@ REST_FRAMEWORK = {
     # orjson: a 10,000-event feed page renders in a tenth of the standard renderer's time
     "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "blacklist.api.schema.PlatformAutoSchema",
     "EXCEPTION_HANDLER": "blacklist.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "信用懲戒公示平台 API",
     "DESCRIPTION": (
-        "Screening and list-following API for credit platforms. Every request carries "
-        "`Authorization: Api-Key <key>`. Scopes: `lookup` (programmes, notices, entries, "
-        "checks), `feed` (the change feed), `identity` (full ID numbers and names; without it "
-        "they are masked). Errors are JSON with a stable `code` and a `message`."
+        "Screening and list-following API for credit platforms (banks, payment institutions, "
+        "credit bureaus).\n\n"
+        "**Keys and scopes.** Every request carries `Authorization: Api-Key <key>`; keys are "
+        "issued by the portal's operators and shown once. Scopes: `lookup` (programmes, "
+        "notices, entries, checks), `feed` (the change feed and the snapshots), `identity` "
+        "(full names and ID numbers). Without `identity`, names are masked per programme "
+        "(`朱*倫`, `王*`; organisations' names are not masked) and ID numbers show their "
+        "first 6 and last 4 characters (`420106********123X`). Each client has a rate per "
+        "minute; beyond it, `429` with `Retry-After`.\n\n"
+        "**What platforms see.** Every programme, including those shown only to platforms; "
+        "notices once published (never drafts, scheduled or withdrawn ones) and their "
+        "entries. An entry is *listed* while it is active and today lies within its term. "
+        "Days are in the portal's time zone, Asia/Shanghai.\n\n"
+        "**Screening.** `POST checks/` answers up to 1,000 customers at once; ID numbers go "
+        "in the body, never in a URL. A match on a name alone is not an identification.\n\n"
+        "**Keeping a copy.** Load a snapshot from `exports/` (rebuilt after every change and "
+        "nightly; the list is empty until the first build), then follow `changes/` from its "
+        "`last_seq`: add the entry on `listed`, remove it on `expired`, `revoked` or "
+        "`withdrawn`. Sequence numbers have no gaps and are handed out in commit order, so "
+        "nothing is skipped or repeated. An entry is listed on the feed when it comes into "
+        "force (at publication, or on the day its term begins); an entry of a withdrawn "
+        "notice is then no longer readable at `entries/`, the `withdrawn` event is its "
+        "record.\n\n"
+        "**Errors** are JSON: a stable `code`, a `message` in the language of "
+        "`Accept-Language` (zh-Hans by default, zh-Hant, en), and for 400 the `fields` at "
+        "fault. Every request is written to an audit log with its declared purpose; ID "
+        "numbers and names are kept there only as keyed hashes."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -3,6 +3,7 @@
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 
@@ -21,24 +22,63 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
+class PlatformAutoSchema(AutoSchema):
+    """Each operation says which scope it needs and what the identity scope changes."""
+
+    def get_description(self) -> str:
+        description = super().get_description() or ""
+        scope = getattr(self.view, "required_scope", None)
+        if scope:
+            description += f"\n\nNeeds the scope `{scope}`."
+        if getattr(self.view, "shows_identities", False):
+            description += (
+                " Names and ID numbers are full with the scope `identity`, else masked as "
+                "the public pages show them."
+            )
+        return description.strip()
+
+
+ERROR_CODES = (
+    "`invalid` (400, with `fields`), `parse_error` (400), `not_authenticated` and "
+    "`authentication_failed` (401), `permission_denied` (403), `not_found` (404), "
+    "`method_not_allowed` (405), `not_acceptable` (406), `too_many_subjects` and "
+    "`too_large` (413), `unsupported_media_type` (415), `throttled` (429), "
+    "`server_error` (500)"
+)
+
 ERRORS = {
-    "400": "The request is invalid; `fields` names each field at fault.",
+    "400": "The request is invalid; `fields` names each field at fault by its path "
+    "(`subjects[3].id_number`).",
     "401": "No API key, or one that is invalid, revoked, expired or of a disabled client.",
-    "403": "The client lacks the scope this endpoint needs.",
-    "404": "No such object, or an invalid cursor.",
-    "413": "More subjects than one check takes.",
+    "403": "The client lacks the scope this endpoint needs; the message names it.",
+    "404": "No such object visible to credit platforms.",
+    "404-cursor": "An invalid `cursor`: start again without one.",
+    "405": "A method this path does not take; `Allow` lists those it does.",
+    "406": "An `Accept` header that excludes what this endpoint sends.",
+    "413": "More subjects than one check takes, or a body over the size limit.",
+    "415": "A body that is not `application/json`.",
     "429": "Over the client's rate; `Retry-After` says how many seconds to wait.",
 }
+
+# Request bodies whose unknown fields are refused (a misspelt `id_number` must not pass
+# as a subject given by name alone).
+CLOSED_REQUESTS = ("CheckRequest", "CheckSubjectRequest")
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool):
     """Postprocessing hook: document the error answers the views and DRF actually give."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name in CLOSED_REQUESTS:
+        if name in schemas:
+            schemas[name]["additionalProperties"] = False
     schemas["Error"] = {
         "type": "object",
         "required": ["code", "message"],
         "properties": {
-            "code": {"type": "string", "description": "stable, machine-readable"},
+            "code": {
+                "type": "string",
+                "description": f"stable, machine-readable: {ERROR_CODES}",
+            },
             "message": {"type": "string", "description": "for people, in the language asked"},
             "fields": {
                 "type": "object",
@@ -58,21 +98,37 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
         }
     }
     www_authenticate = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    allow = {"Allow": {"schema": {"type": "string"}}}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             _tighten_query_parameters(operation)
-            codes = ["400", "401", "403", "404", "429"]
-            if method == "post" and path.endswith("/checks/"):
-                codes.append("413")
             responses = operation.setdefault("responses", {})
-            for code in codes:
-                response = {"description": ERRORS[code], "content": error_body}
+            for code, description in _errors_of(path, method, operation).items():
+                response: dict[str, Any] = {"description": description, "content": error_body}
                 if code == "429":
                     response["headers"] = retry_after
                 if code == "401":
                     response["headers"] = www_authenticate
+                if code == "405":
+                    response["headers"] = allow
                 responses.setdefault(code, response)
     return result
+
+
+def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, str]:
+    """The error answers one operation can give."""
+    parameters = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+    codes = ["401", "403", "405", "406", "429"]
+    if parameters or "requestBody" in operation:
+        codes.append("400")
+    if "{" in path:
+        codes.append("404")
+    if method == "post":
+        codes += ["413", "415"]
+    errors = {code: ERRORS[code] for code in sorted(codes)}
+    if "cursor" in parameters:
+        errors["404"] = ERRORS["404-cursor"]
+    return errors
 
 
 def _tighten_query_parameters(operation: dict[str, Any]) -> None:

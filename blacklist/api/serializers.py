@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.fields import ProhibitNullCharactersValidator
 
 from blacklist import exports
+from blacklist.changes import last_change_seq
 from blacklist.models import (
     CheckPurpose,
     EntryStatus,
@@ -57,6 +58,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 class NoticeSerializer(serializers.ModelSerializer):
     authority = serializers.CharField(source="authority.name")
     programme = serializers.CharField(source="programme.code")
+    source_url = serializers.SerializerMethodField(help_text="the notice as first published")
 
     class Meta:
         model = Notice
@@ -71,6 +73,10 @@ class NoticeSerializer(serializers.ModelSerializer):
             "source_url",
             "body",
         ]
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_source_url(self, notice: Notice) -> str | None:
+        return notice.source_url or None
 
 
 class SubjectSerializer(serializers.Serializer):
@@ -88,7 +94,9 @@ class FeedEntrySerializer(serializers.Serializer):
     notice = serializers.IntegerField(help_text="the notice's id")
     programme = serializers.CharField(help_text="the programme's code")
     status = serializers.ChoiceField(choices=EntryStatus.values, help_text="as of now")
-    listed = serializers.BooleanField(help_text="in force today: active and within its term")
+    listed = serializers.BooleanField(
+        help_text="in force today (Asia/Shanghai): active and today within its term"
+    )
     term_start = serializers.DateField()
     term_end = serializers.DateField()
     subject = SubjectSerializer()
@@ -102,10 +110,19 @@ class EntrySerializer(FeedEntrySerializer):
     updated_at = serializers.DateTimeField()
 
 
+# What the feed says: an entry came into force, or left the list for one of three reasons.
+FEED_KINDS = [ChangeKind.LISTED, ChangeKind.EXPIRED, ChangeKind.REVOKED, ChangeKind.WITHDRAWN]
+
+
 class ChangeEventSerializer(serializers.Serializer):
     seq = serializers.IntegerField(min_value=1)
-    kind = serializers.ChoiceField(choices=ChangeKind.values)
-    reason = serializers.CharField(allow_blank=True)
+    kind = serializers.ChoiceField(
+        choices=[kind.value for kind in FEED_KINDS],
+        help_text="`listed`: add the entry; `expired`, `revoked`, `withdrawn`: remove it",
+    )
+    reason = serializers.CharField(
+        allow_blank=True, help_text="an official's reason, for revocations and withdrawals"
+    )
     occurred_at = serializers.DateTimeField()
     entry = FeedEntrySerializer(help_text="the entry as it is now; details at entries/{public_id}/")
 
@@ -129,8 +146,25 @@ class QuerySerializer(serializers.Serializer):
 
 
 class ChangesQuerySerializer(QuerySerializer):
-    after = serializers.IntegerField(min_value=0, max_value=2**63 - 1, default=0)
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_FEED_PAGE, default=1000)
+    after = serializers.IntegerField(
+        min_value=0,
+        max_value=2**63 - 1,
+        default=0,
+        help_text="the last sequence number applied (0 to start); not beyond `last_seq`",
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_FEED_PAGE, default=1000, help_text="events per page"
+    )
+
+    def validate_after(self, value: int) -> int:
+        # A checkpoint the feed never handed out would silently skip what comes before it.
+        last = last_change_seq()
+        if value > last:
+            raise serializers.ValidationError(
+                _("Beyond the last sequence number, %(last)d: resume from a `next_after`.")
+                % {"last": last}
+            )
+        return value
 
 
 class TextField(serializers.CharField):
@@ -149,25 +183,45 @@ class TextField(serializers.CharField):
         return str(data)
 
 
-class CheckSubjectSerializer(serializers.Serializer):
-    ref = TextField(max_length=100, help_text="the caller's own reference")
+class ClosedSerializer(serializers.Serializer):
+    """Unknown fields are refused: a misspelt `id_number` must not pass unnoticed."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class CheckSubjectSerializer(ClosedSerializer):
+    """A customer: `id_number`, `name` or both (with neither, the result is an error)."""
+
+    ref = TextField(max_length=100, help_text="the caller's own reference, returned as is")
     id_number = TextField(
-        max_length=40, required=False, allow_blank=True, help_text="resident ID or credit code"
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="resident ID (18 characters) or unified social credit code; full-width "
+        "characters, spaces, dashes and a lower-case x are accepted",
     )
     name = TextField(
         max_length=200,
         required=False,
         allow_blank=True,
-        help_text="with an ID number, checked against the listed name; alone, matched folded",
+        help_text="with an ID number, compared with the listed name (`name_agrees`); alone, "
+        "matched on the full name in either script",
     )
 
 
-class CheckRequestSerializer(serializers.Serializer):
-    purpose = serializers.ChoiceField(choices=CheckPurpose.choices)
+class CheckSerializer(ClosedSerializer):
+    purpose = serializers.ChoiceField(
+        choices=CheckPurpose.choices, help_text="why the customers are screened; kept in the log"
+    )
     as_of = serializers.DateField(
         required=False,
         allow_null=True,
-        help_text="answer as of the end of this past day instead of now",
+        help_text="answer for the end of this day (today or earlier, Asia/Shanghai) instead of now",
     )
     # No maxItems in the schema: more than the maximum is answered 413, not 400.
     subjects = serializers.ListField(
@@ -197,8 +251,12 @@ class CheckResultSerializer(serializers.Serializer):
         allow_null=True, help_text="an ID match: whether the name given is the listed name"
     )
     entries = EntrySerializer(many=True)
-    note = serializers.CharField(allow_null=True)
-    error = CheckErrorSerializer(allow_null=True)
+    note = serializers.CharField(
+        allow_null=True, help_text="a name-only match: a name is not an identification"
+    )
+    error = CheckErrorSerializer(
+        allow_null=True, help_text="the subject could not be checked (e.g. an invalid ID number)"
+    )
 
 
 class CheckResponseSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -42,6 +43,9 @@ class Cursor(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+    page_size_query_description = "results per page: 1 to 1,000, default 100"
+    cursor_query_description = "where to go on: the `next` or `previous` link's cursor"
+    invalid_cursor_message = gettext_lazy("The cursor is not valid: start again without one.")
 
     def get_page_size(self, request: Request) -> int:
         """A page size that is given must be a whole number from 1 to the maximum."""
@@ -77,6 +81,7 @@ class PlatformView(generics.GenericAPIView):
     """Every API view: one scope it needs, and one audit row per answered request."""
 
     required_scope: str = ApiScope.LOOKUP
+    shows_identities = False  # for the OpenAPI description (see PlatformAutoSchema)
     client: ApiClient | None = None
 
     def perform_authentication(self, request: Request) -> None:
@@ -126,6 +131,8 @@ class NoticeList(PlatformView, generics.ListAPIView):
 
 
 class NoticeDetail(PlatformView, generics.RetrieveAPIView):
+    """One published notice."""
+
     serializer_class = serializers.NoticeSerializer
 
     def get_queryset(self) -> QuerySet[Notice]:
@@ -133,8 +140,13 @@ class NoticeDetail(PlatformView, generics.RetrieveAPIView):
 
 
 class EntryList(PlatformView):
-    """Entries of published notices, in a stable order, one cursor page at a time."""
+    """Entries of published notices, in a stable order, one cursor page at a time.
 
+    Entries of withdrawn notices are not shown: follow `changes/` to learn of withdrawals.
+    To screen customers by ID number use `POST checks/`, which keeps ID numbers out of URLs.
+    """
+
+    shows_identities = True
     pagination_class = EntryCursor
     filter_backends = [DjangoFilterBackend]
     filterset_class = EntryFilter
@@ -159,6 +171,10 @@ class EntryList(PlatformView):
 
 
 class EntryDetail(PlatformView):
+    """One entry of a published notice, by its public id."""
+
+    shows_identities = True
+
     def get_queryset(self):
         return platforms.entries_for_platforms()
 
@@ -181,12 +197,23 @@ class EntryDetail(PlatformView):
 
 
 class Checks(PlatformView):
-    """Screen up to 1,000 customers at once, by ID number and/or name."""
+    """Screen up to 1,000 customers at once, by ID number and/or name.
 
-    serializer_class = serializers.CheckRequestSerializer
+    One result per subject, in the order asked. A valid ID number is matched exactly and
+    decides alone (a name given beside it only sets `name_agrees`); an invalid one gets the
+    subject an `error` (`id_checksum`, `id_birth_date`, `id_length` …) while the others are
+    answered. A name alone is matched on the full name folded (either script, spaces and
+    full-width letters ignored), and a match carries a `note` that a name is not an
+    identification. A subject with neither gets the error `nothing_to_check`. With `as_of`,
+    `listed` answers for the end of that day, from terms and the history of publication,
+    revocation and withdrawal; the entries' `status` and `listed` still describe today.
+    """
+
+    shows_identities = True
+    serializer_class = serializers.CheckSerializer
 
     @extend_schema(
-        request=serializers.CheckRequestSerializer,
+        request=serializers.CheckSerializer,
         responses={200: serializers.CheckResponseSerializer},
     )
     def post(self, request: Request) -> Response:
@@ -199,7 +226,7 @@ class Checks(PlatformView):
         }
         if isinstance(subjects, list) and len(subjects) > MAX_CHECK_SUBJECTS:
             raise PayloadTooLarge(_too_many_subjects(len(subjects)), code="too_many_subjects")
-        asked = serializers.CheckRequestSerializer(data=request.data)
+        asked = serializers.CheckSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
         data = asked.validated_data
         outcome = platforms.checks_run(
@@ -234,11 +261,19 @@ def _too_many_subjects(count: int) -> str:
 
 
 class Changes(PlatformView):
-    """The change feed: every listing, expiry, revocation and withdrawal, oldest first."""
+    """The change feed: every listing, expiry, revocation and withdrawal, oldest first.
+
+    Sequence numbers start at 1, have no gaps and are handed out in commit order: reading
+    `after` the last number you applied never skips an event that commits later. Pass
+    `next_after` as the next `after`; it equals `after` when there is nothing new. An
+    `after` beyond `last_seq` is refused (400), since no feed has handed it out.
+    """
 
     required_scope = ApiScope.FEED
+    shows_identities = True
 
     @extend_schema(
+        operation_id="changes_list",
         parameters=[serializers.ChangesQuerySerializer],
         responses=serializers.ChangePageSerializer,
     )
@@ -268,7 +303,7 @@ class Exports(PlatformView):
     required_scope = ApiScope.FEED
     pagination_class = None
 
-    @extend_schema(responses=serializers.SnapshotSerializer(many=True))
+    @extend_schema(responses=serializers.SnapshotSerializer(many=True), operation_id="exports_list")
     def get(self, request: Request) -> Response:
         snapshots = exports.snapshots_latest(audience=self.audience)
         return Response(
@@ -295,6 +330,7 @@ class ExportDownload(Exports):
     content_negotiation_class = AnyAccept
 
     @extend_schema(
+        operation_id="exports_download",
         responses={
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.BINARY,
@@ -325,6 +361,7 @@ class ExportDownload(Exports):
         snapshot = exports.snapshot_offered(pk=pk, audience=self.audience)
         if snapshot is None:
             raise Http404
+        self.audit = {"subjects": snapshot.count}  # the whole list, as of this snapshot
         return downloads.snapshot_response(snapshot)
 
 

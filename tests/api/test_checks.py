@@ -207,6 +207,11 @@ def test_a_thousand_subjects_are_answered_and_one_more_is_413(bank: Platform):
             ["subjects[0].id_number"],
         ),
         ({"purpose": "credit_review", "subjects": [{"ref": "1"}], "as_of": "yesterday"}, ["as_of"]),
+        (  # a misspelt field must not turn an ID check into a name check
+            {"purpose": "credit_review", "subjects": [{"ref": "1", "id_numer": "x", "name": "张"}]},
+            ["subjects[0].id_numer"],
+        ),
+        ({"purpose": "credit_review", "subjects": [{"ref": "1"}], "asof": "2021-01-01"}, ["asof"]),
     ],
 )
 def test_invalid_requests_are_400_with_the_fields_named(bank: Platform, body, fields):

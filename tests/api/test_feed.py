@@ -90,7 +90,15 @@ def test_a_page_holds_at_most_the_limit_and_says_where_to_resume(bank: Platform)
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "params", [{"after": -1}, {"after": "x"}, {"limit": 0}, {"limit": 10_001}, {"after": ""}]
+    "params",
+    [
+        {"after": -1},
+        {"after": "x"},
+        {"limit": 0},
+        {"limit": 10_001},
+        {"after": ""},
+        {"after": 1},  # beyond the last sequence number: no feed handed it out
+    ],
 )
 def test_bad_feed_positions_are_400(bank: Platform, params):
     response = bank.get("/api/v1/changes/", params)

@@ -47,9 +47,20 @@ def test_the_schema_declares_the_key_scheme_and_every_error(schema):
         for method, operation in operations.items():
             assert {"ApiKey": []} in operation["security"], (path, method)
             codes = set(operation["responses"])
-            assert {"200", "400", "401", "403", "404", "429"} <= codes, (path, method)
+            assert {"200", "401", "403", "405", "406", "429"} <= codes, (path, method)
             assert "Retry-After" in operation["responses"]["429"]["headers"]
-    assert "413" in schema["paths"]["/api/v1/checks/"]["post"]["responses"]
+            # 400 where the caller sends something, 404 where a path names an object
+            has_input = "requestBody" in operation or any(
+                p["in"] == "query" for p in operation.get("parameters", [])
+            )
+            assert ("400" in codes) == has_input, (path, method)
+            assert ("404" in codes) == ("{" in path or "cursor" in str(operation)), (path, method)
+    checks = schema["paths"]["/api/v1/checks/"]["post"]
+    assert {"413", "415"} <= set(checks["responses"])
+    assert "Needs the scope `lookup`" in checks["description"]
+    assert "Needs the scope `feed`" in schema["paths"]["/api/v1/changes/"]["get"]["description"]
+    for name in ("CheckRequest", "CheckSubjectRequest"):
+        assert schema["components"]["schemas"][name]["additionalProperties"] is False
 
 
 def test_the_entries_filters_are_documented(schema):
