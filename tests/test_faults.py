@@ -128,8 +128,8 @@ def test_a_publication_killed_midway_leaves_the_notice_unpublished_and_the_next_
 def test_an_expiry_killed_midway_leaves_every_entry_as_it_was_and_the_next_run_expires_them(
     worker,
 ):
-    end = timezone.localdate() - datetime.timedelta(days=1)
-    notice = factories.published_notice(count=30, start=end - datetime.timedelta(days=400), end=end)
+    notice = factories.published_notice(count=30)
+    factories.terms_end(notice)
     before = ChangeEvent.objects.count()
 
     killed_mid_run("expire_due_entries")

@@ -1,7 +1,5 @@
 """A real Celery worker, on whichever broker the settings name (Redis in CI)."""
 
-import datetime
-
 import pytest
 
 from blacklist import tasks
@@ -12,8 +10,8 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_worker_expires_listings_whose_term_ended(worker):
-    end = datetime.date.today() - datetime.timedelta(days=1)
-    ended = factories.published_notice(count=3, start=end - datetime.timedelta(days=700), end=end)
+    ended = factories.published_notice(count=3)
+    factories.terms_end(ended)
     running = factories.published_notice(count=2)
 
     tasks.expire_due_entries.delay()
