@@ -24,7 +24,7 @@ from blacklist.identity import SubjectKind
 from blacklist.models import (
     ChangeEvent,
     Entry,
-    EntryStatus,
+    EntryQuerySet,
     Notice,
     NoticeStatus,
     Programme,
@@ -106,7 +106,7 @@ def entry_documents(
     """Entries as the API shows them, from rows holding FEED_ENTRY_FIELDS (from `offset`)
     and, when longer, the rest of ENTRY_FIELDS. Written for speed: a feed page has 10,000."""
     encryption_keys = settings.FIELD_ENCRYPTION_KEYS
-    active = EntryStatus.ACTIVE.value
+    in_force = EntryQuerySet.in_force
     tz = timezone.get_current_timezone()
     full = offset + len(ENTRY_FIELDS)
     documents = []
@@ -123,7 +123,9 @@ def entry_documents(
             "notice": notice,
             "programme": programme,
             "status": status,
-            "listed": status == active and term_start <= today <= term_end,
+            "listed": in_force(
+                status=status, term_start=term_start, term_end=term_end, today=today
+            ),
             "term_start": term_start.isoformat(),
             "term_end": term_end.isoformat(),
             "subject": {

@@ -260,6 +260,14 @@ class EntryQuerySet(models.QuerySet["Entry"]):
             term_end__gte=today,
         )
 
+    @staticmethod
+    def in_force(
+        *, status: str, term_start: datetime.date, term_end: datetime.date, today: datetime.date
+    ) -> bool:
+        """`listed()` for one entry of a published notice, already read: for documents
+        built from raw rows, where a query per row would cost too much."""
+        return status == EntryStatus.ACTIVE and term_start <= today <= term_end
+
     def public_on(self, day: datetime.date) -> "EntryQuerySet":
         """What citizens could see at the end of a past day: `listed_on` for public programmes."""
         return self.listed_on(day).filter(notice__programme__public=True)
