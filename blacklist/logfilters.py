@@ -15,8 +15,9 @@ _TRACEBACKS = logging.Formatter()
 
 # An 18-character resident ID (or the old 15-digit form) as visitors type it: full-width digits,
 # spaces or dashes between the groups, percent-encoded in a URL (%EF%BC%90 … %EF%BC%99, %20, +).
-_DIGIT = r"(?:[0-9]|%EF%BC%9[0-9]|[０-９])"
-_LAST = rf"(?:{_DIGIT}|[Xx]|%EF%BC%B8|%EF%BD%98|Ｘ|ｘ)"
+# The development server writes a raw UTF-8 path decoded as Latin-1, so ４ arrives as "ï¼\x94".
+_DIGIT = r"(?:[0-9]|%EF%BC%9[0-9]|[０-９]|ï¼[\x90-\x99])"
+_LAST = rf"(?:{_DIGIT}|[Xx]|%EF%BC%B8|%EF%BD%98|Ｘ|ｘ|ï¼¸|ï½\x98)"
 _SEP = r"(?:[ \-+]|%20|%2D|%2B)?"
 ID_PATTERN = re.compile(
     rf"(?<![0-9A-Za-z%]){_DIGIT}(?:{_SEP}{_DIGIT}){{16}}{_SEP}{_LAST}(?![0-9A-Za-z])"
@@ -26,7 +27,10 @@ ID_PATTERN = re.compile(
 
 
 def _masked(match: re.Match[str]) -> str:
-    return mask_id(normalize_id(unquote_plus(match.group(0))))
+    text = unquote_plus(match.group(0))
+    if "ï" in text:  # UTF-8 read as Latin-1: read it back
+        text = text.encode("latin-1", "replace").decode("utf-8", "replace")
+    return mask_id(normalize_id(text))
 
 
 def redact_ids(text: str) -> str:

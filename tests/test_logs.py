@@ -34,6 +34,9 @@ def test_typed_variants_and_percent_encoding_are_masked_too():
         f"{NUMBER[:6]}-{NUMBER[6:14]}-{NUMBER[14:]}",
         full_width(NUMBER),
         full_width(NUMBER).encode().hex("%").upper().join(["%", ""]),
+        # the development server's request line: the raw UTF-8 path read as Latin-1
+        full_width(NUMBER).encode().decode("latin-1"),
+        full_width(NUMBER.lower()).encode().decode("latin-1"),
     ]
     for variant in typed:
         assert identity.mask_id(NUMBER) in redact_ids(f"q={variant}&page=2"), variant
