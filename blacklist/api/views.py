@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -339,8 +340,18 @@ class ExportDownload(Exports):
             ),
             (200, "application/json"): serializers.SnapshotDocumentSerializer,
             (200, "application/x-ndjson"): OpenApiTypes.BINARY,
+            304: OpenApiResponse(
+                description="Not modified: `If-None-Match` named this file's ETag."
+            ),
         },
         parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="the ETag of the file you hold: 304 if it is still this one",
+            ),
             OpenApiParameter(
                 "ETag",
                 str,
@@ -357,12 +368,12 @@ class ExportDownload(Exports):
             ),
         ],
     )
-    def get(self, request: Request, pk: int) -> FileResponse:  # type: ignore[override]
+    def get(self, request: Request, pk: int) -> HttpResponseBase:  # type: ignore[override]
         snapshot = exports.snapshot_offered(pk=pk, audience=self.audience)
         if snapshot is None:
             raise Http404
         self.audit = {"subjects": snapshot.count}  # the whole list, as of this snapshot
-        return downloads.snapshot_response(snapshot)
+        return downloads.snapshot_response(snapshot, request=request)
 
 
 @extend_schema(exclude=True)

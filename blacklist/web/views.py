@@ -7,13 +7,13 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -228,12 +228,12 @@ def exports_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def export_download(request: HttpRequest, pk: int, filename: str) -> FileResponse:
+def export_download(request: HttpRequest, pk: int, filename: str) -> HttpResponseBase:
     """The newest public snapshot of a format; never a file with full ID numbers."""
     snapshot = exports.snapshot_offered(pk=pk, audience=SnapshotAudience.PUBLIC)
     if snapshot is None or filename != exports.download_name(snapshot):
         raise Http404
-    return downloads.snapshot_response(snapshot)
+    return downloads.snapshot_response(snapshot, request=request)
 
 
 @require_GET

@@ -168,6 +168,18 @@ def test_a_download_is_the_file_whatever_the_client_accepts(listing: Listing, ba
     assert b"".join(response.streaming_content).startswith(b"\xef\xbb\xbf")
 
 
+def test_a_platform_holding_the_newest_file_is_told_so_without_the_file(
+    listing: Listing, bank: Platform
+):
+    build()
+    (item,) = [item for item in listing_of(bank) if item["format"] == "json"]
+    first = download(bank, item)
+    assert first["ETag"] == f'"{item["sha256"]}"'
+    again = download(bank, item, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and not again.content
+    assert download(bank, item, HTTP_IF_NONE_MATCH='"0000"').status_code == 200
+
+
 def test_exports_need_the_feed_scope_and_a_key(listing: Listing, make_platform):
     build()
     snapshot = Snapshot.objects.filter(audience=SnapshotAudience.PLATFORM).first()
@@ -193,6 +205,8 @@ def test_export_reads_are_written_to_the_audit_log(listing: Listing, bank: Platf
         ("api-export-download", "GET", 200),
         ("api-export-download", "GET", 404),
     ]
+    download_row = QueryLog.objects.filter(status_code=200, endpoint="api-export-download").get()
+    assert download_row.subjects == item["count"]  # the whole list went out
 
 
 def test_the_schema_describes_the_listing_and_every_download_type(listing: Listing, bank: Platform):
