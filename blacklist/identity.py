@@ -537,7 +537,12 @@ def _trad_to_simp() -> dict[int, str]:
 
 def _fold_once(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_trad_to_simp()).casefold()
-    text = "".join(c for c in text if not c.isspace() and c not in _NAME_SEPARATORS)
+    # control characters (a NUL, say) are no part of a name, and no database text takes NUL
+    text = "".join(
+        c
+        for c in text
+        if not c.isspace() and c not in _NAME_SEPARATORS and unicodedata.category(c) != "Cc"
+    )
     return unicodedata.normalize("NFKC", text)
 
 

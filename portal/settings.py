@@ -229,7 +229,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["blacklist.api.access.ClientRateThrottle"],
     # orjson: a 10,000-event feed page renders in a tenth of the standard renderer's time
     "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # orjson refuses what cannot be text (lone surrogates, NaN) as a parse error
+    "DEFAULT_PARSER_CLASSES": ["drf_orjson_renderer.parsers.ORJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "blacklist.api.schema.PlatformAutoSchema",
     "EXCEPTION_HANDLER": "blacklist.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,

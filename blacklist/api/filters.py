@@ -1,11 +1,15 @@
 """Filters of the entries endpoint (django-filter)."""
 
+import datetime
+import re
+import unicodedata
+from typing import Any
+
 import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
@@ -16,20 +20,42 @@ from blacklist.platforms import subject_hmac_of
 MAX_ID = 2**63 - 1  # a bigint
 # Times outside these years cannot be moved between time zones without overflowing.
 FIRST_YEAR, LAST_YEAR = 1900, 9998
+# Up to six digits, as typed (full-width too); documented as the parameter's pattern.
+REGION_PATTERN = "^[0-9０-９]{1,6}$"
+REGION_PREFIX = re.compile(REGION_PATTERN)
 
 
 class StrictForm(forms.Form):
-    """A parameter that is given must say something: `?term_end_to=` is refused, not ignored."""
+    """A parameter that is given must say something once: `?term_end_to=` is refused, not
+    ignored, and so is `?listed=true&listed=false`."""
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
         for name in self.fields:
-            if name in self.data and not str(self.data[name]).strip():
+            if name in parameters_repeated(self.data):
+                self.add_error(name, _("Give this parameter once."))
+            elif name in self.data and not str(self.data[name]).strip():
                 self.add_error(name, _("This parameter must not be empty."))
         return cleaned
 
 
-@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+def parameters_repeated(query: Any) -> set[str]:
+    """Names given more than once in a query string (Django would keep the last)."""
+    if not hasattr(query, "getlist"):
+        return set()
+    return {name for name in query if len(query.getlist(name)) > 1}
+
+
+# With a schema of their own, filters keep only the description given here.
+@extend_schema_field(
+    {
+        "type": "integer",
+        "format": "int64",
+        "minimum": 1,
+        "maximum": MAX_ID,
+        "description": "a notice's id",
+    }
+)
 class IdFilter(django_filters.NumberFilter):
     """A row's id: a whole number the database can hold, else 400 (not a database error)."""
 
@@ -44,12 +70,15 @@ class MomentField(IsoDateTimeField):
 
     def clean(self, value):
         moment = super().clean(value)
-        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        if moment is None:
+            return None
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
             raise forms.ValidationError(
                 _("A time between the years %(first)d and %(last)d.")
                 % {"first": FIRST_YEAR, "last": LAST_YEAR}
             )
-        return moment
+        # in UTC: PostgreSQL takes offsets only up to 15:59, Python up to 23:59
+        return moment.astimezone(datetime.UTC)
 
 
 class MomentFilter(django_filters.IsoDateTimeFilter):
@@ -70,9 +99,22 @@ class TrueFalseField(forms.Field):
             raise forms.ValidationError(_("Either true or false.")) from None
 
 
-@extend_schema_field(OpenApiTypes.BOOL)
+@extend_schema_field(
+    {"type": "boolean", "description": "true: only entries in force today; false: the others"}
+)
 class TrueFalseFilter(django_filters.BooleanFilter):
     field_class = TrueFalseField
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": REGION_PATTERN,
+        "description": "a region code or its leading digits (42, 4201)",
+    }
+)
+class RegionFilter(django_filters.CharFilter):
+    """A region code's leading digits."""
 
 
 class EntryFilter(django_filters.FilterSet):
@@ -82,8 +124,10 @@ class EntryFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=EntryStatus.choices)
     listed = TrueFalseFilter(method="filter_listed", help_text="true: only entries in force today")
-    region = django_filters.CharFilter(
-        method="filter_region", help_text="a region code or its leading digits (42, 4201)"
+    region = RegionFilter(
+        method="filter_region",
+        strip=False,  # the pattern is checked on the value as sent
+        help_text="a region code or its leading digits (42, 4201)",
     )
     name = django_filters.CharFilter(
         method="filter_name", help_text="a full name in either script; matched folded"
@@ -93,10 +137,18 @@ class EntryFilter(django_filters.FilterSet):
         help_text="a resident ID or credit code; matched exactly. To screen customers use "
         "POST checks/, which keeps ID numbers out of URLs and access logs",
     )
-    term_start_from = django_filters.DateFilter(field_name="term_start", lookup_expr="gte")
-    term_start_to = django_filters.DateFilter(field_name="term_start", lookup_expr="lte")
-    term_end_from = django_filters.DateFilter(field_name="term_end", lookup_expr="gte")
-    term_end_to = django_filters.DateFilter(field_name="term_end", lookup_expr="lte")
+    term_start_from = django_filters.DateFilter(
+        field_name="term_start", lookup_expr="gte", help_text="terms beginning on or after"
+    )
+    term_start_to = django_filters.DateFilter(
+        field_name="term_start", lookup_expr="lte", help_text="terms beginning on or before"
+    )
+    term_end_from = django_filters.DateFilter(
+        field_name="term_end", lookup_expr="gte", help_text="terms ending on or after"
+    )
+    term_end_to = django_filters.DateFilter(
+        field_name="term_end", lookup_expr="lte", help_text="terms ending on or before"
+    )
     changed_since = MomentFilter(
         field_name="updated_at",
         lookup_expr="gte",
@@ -116,9 +168,9 @@ class EntryFilter(django_filters.FilterSet):
         return entries.exclude(pk__in=Entry.objects.listed().values("pk"))
 
     def filter_region(self, entries: QuerySet[Entry], name: str, value: str):
-        code = identity.normalize_id(value)
-        if not code.isdigit() or len(code) > 6:
+        if not REGION_PREFIX.fullmatch(value):
             raise ValidationError({"region": [_("A region code is up to six digits.")]})
+        code = unicodedata.normalize("NFKC", value)
         return entries.filter(subject__region_code__startswith=code)
 
     def filter_name(self, entries: QuerySet[Entry], name: str, value: str):

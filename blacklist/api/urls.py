@@ -12,5 +12,6 @@ urlpatterns = [
     path("changes/", views.Changes.as_view(), name="api-changes"),
     path("exports/", views.Exports.as_view(), name="api-exports"),
     path("exports/<int:pk>/download/", views.ExportDownload.as_view(), name="api-export-download"),
-    re_path(r"^(?P<rest>.*)$", views.not_found, name="api-not-found"),
+    # [\s\S], not ".": a path with a newline in it is still answered with the JSON 404
+    re_path(r"^(?P<rest>[\s\S]*)$", views.not_found, name="api-not-found"),
 ]

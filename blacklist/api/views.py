@@ -1,6 +1,10 @@
 """API views: check the caller, call one selector, answer, and write the audit log."""
 
+import base64
+import binascii
+import re
 from typing import Any
+from urllib import parse
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -27,7 +31,7 @@ from rest_framework.response import Response
 from blacklist import downloads, exports, platforms
 from blacklist.api import serializers
 from blacklist.api.errors import PayloadTooLarge
-from blacklist.api.filters import EntryFilter
+from blacklist.api.filters import EntryFilter, parameters_repeated
 from blacklist.api_clients import query_log_record
 from blacklist.models import (
     ApiClient,
@@ -38,6 +42,8 @@ from blacklist.models import (
     SnapshotAudience,
 )
 from blacklist.platforms import ENTRY_FIELDS, MAX_CHECK_SUBJECTS, CheckSubject
+
+PAGE_SIZE = re.compile(r"[0-9]{1,4}")
 
 
 class Cursor(CursorPagination):
@@ -50,10 +56,14 @@ class Cursor(CursorPagination):
 
     def get_page_size(self, request: Request) -> int:
         """A page size that is given must be a whole number from 1 to the maximum."""
-        raw = request.query_params.get(self.page_size_query_param)
+        name = self.page_size_query_param
+        raw = request.query_params.get(name)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if name in parameters_repeated(request.query_params):
+            raise ValidationError({name: [_("Give this parameter once.")]})
+        # ASCII digits only: str.isdigit() also takes ², which int() refuses
+        if not PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -64,7 +74,16 @@ class Cursor(CursorPagination):
         return int(raw)
 
     def decode_cursor(self, request: Request):
-        if request.query_params.get(self.cursor_query_param) == "":
+        raw = request.query_params.get(self.cursor_query_param)
+        if raw is None:
+            return None
+        # DRF drops characters outside base64 and starts again at page one; a cursor that
+        # is not one of ours must say so instead.
+        try:
+            decoded = base64.b64decode(raw.encode("ascii"), validate=True).decode("ascii")
+        except (UnicodeError, binascii.Error):
+            raise NotFound(self.invalid_cursor_message) from None
+        if not {"o", "r", "p"} & set(parse.parse_qs(decoded, keep_blank_values=True)):
             raise NotFound(self.invalid_cursor_message)
         return super().decode_cursor(request)
 

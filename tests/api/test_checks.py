@@ -241,3 +241,19 @@ def test_checks_are_audited_with_purpose_counts_and_hmacs_only(bank: Platform):
     assert len(log.identifiers) == 2 and all(len(h) == 64 for h in log.identifiers)
     stored = str(QueryLog.objects.values_list("identifiers", flat=True)[0])
     assert zhang.id_number not in stored and "李四" not in stored
+
+
+def test_text_that_json_cannot_carry_is_a_parse_error(bank: Platform):
+    body = '{"purpose": "\\udc00", "subjects": [{"ref": "a", "name": "x"}]}'
+    response = bank.http.post(
+        "/api/v1/checks/", body, content_type="application/json", **bank.headers()
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_control_characters_in_a_name_are_no_part_of_it(bank: Platform):
+    zhang = person("张三")
+    publish([zhang])
+    (result,) = bank.check([{"ref": "1", "name": "张\u0000三"}]).json()["results"]
+    assert result["listed"] is True and result["match"] == "name"

@@ -98,6 +98,7 @@ def test_a_page_holds_at_most_the_limit_and_says_where_to_resume(bank: Platform)
         {"limit": 10_001},
         {"after": ""},
         {"after": 1},  # beyond the last sequence number: no feed handed it out
+        {"after": ["x", "0"]},  # given twice: not the last one silently
     ],
 )
 def test_bad_feed_positions_are_400(bank: Platform, params):

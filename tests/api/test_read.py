@@ -122,6 +122,10 @@ def test_filters_narrow_entries(bank: Platform):
         ({"notice": "99999999999999999999"}, "notice"),
         ({"notice": "0"}, "notice"),
         ({"listed": "yes"}, "listed"),
+        ({"listed": ["maybe", "true"]}, "listed"),  # given twice: not the last one silently
+        ({"region": "42 "}, "region"),
+        ({"page_size": "²"}, "page_size"),
+        ({"page_size": ["5", "7"]}, "page_size"),
         ({"changed_since": "0001-01-01T00:00:00"}, "changed_since"),
         ({"changed_since": "9999-12-31T23:59:59-14:00"}, "changed_since"),
         ({"name": ""}, "name"),
@@ -179,3 +183,27 @@ def test_changed_since_finds_entries_imported_earlier_and_published_now(bank: Pl
 
     found = results(bank.get("/api/v1/entries/", {"changed_since": since}))
     assert [entry["public_id"] for entry in found] == [entry_of(zhang).public_id]
+
+
+def test_odd_but_valid_filters_are_answered(bank: Platform):
+    wuhan = person("张三", region="420106")
+    publish([wuhan])
+    found = results(bank.get("/api/v1/entries/", {"region": "４２０１"}))  # typed full-width
+    assert [entry["public_id"] for entry in found] == [entry_of(wuhan).public_id]
+    # an offset PostgreSQL itself would refuse, and years at the edges
+    for moment in ("2020-01-01T00:00:00-22:00", "1900-01-02T00:00:00", "9998-12-31T00:00:00"):
+        response = bank.get("/api/v1/entries/", {"changed_since": moment})
+        assert response.status_code == 200, (moment, response.content)
+
+
+@pytest.mark.parametrize("cursor", ["!!", "", "bm90IGEgY3Vyc29y"])
+def test_a_cursor_that_is_not_ours_is_404(bank: Platform, cursor):
+    response = bank.get("/api/v1/entries/", {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_path_with_a_newline_gets_the_json_404(bank: Platform):
+    response = bank.get("/api/v1/notices/1%0A/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
