@@ -20,9 +20,10 @@ from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from blacklist import api_clients, notify, tasks
+from blacklist import api_clients, notify, publication, tasks
 from blacklist.models import (
     ApiClient,
+    ChangeEvent,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
@@ -405,6 +406,24 @@ def test_many_expired_entries_are_split_over_several_deliveries(endpoint, monkey
         {"first_seq": 15, "last_seq": 15},
     ]
     assert len({r.headers["x-portal-delivery"] for r in receiver.received}) == 3
+
+
+@pytest.mark.django_db
+def test_entries_whose_term_begins_later_are_announced_by_the_start_job(endpoint):
+    later = timezone.localdate() + datetime.timedelta(days=3)
+    notice = factories.published_notice(count=2, start=later)
+    receiver = endpoint()
+    subscribe(receiver.url, events=("entries.listed",))
+
+    assert publication.entries_start_due() == 0
+    assert publication.entries_start_due(today=later) == 2
+    send_all_due()
+
+    (delivery,) = [r.payload() for r in receiver.received]
+    assert delivery["type"] == "entries.listed"
+    assert delivery["data"]["entries"] == [e.public_id for e in factories.entries_of(notice)]
+    first, last = ChangeEvent.objects.order_by("seq").values_list("seq", flat=True)
+    assert delivery["data"]["changes"] == {"first_seq": first, "last_seq": last}
 
 
 @pytest.mark.django_db
