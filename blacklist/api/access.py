@@ -38,7 +38,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 class HasScope(permissions.BasePermission):
     """The view's `required_scope` must be one of the client's scopes."""
 
-    message = _("This API client lacks the scope this endpoint needs.")
+    message: Any = _("This API client lacks the scope this endpoint needs.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         client = request.user
