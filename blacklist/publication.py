@@ -123,19 +123,15 @@ def _publish(
         )
         if not changed:
             return False
-        # Locked, so that an expiry or revocation running now either ends first (and the
-        # entry is not announced) or waits and sees the notice published (and announces
-        # its end): never a listing the feed does not end.
-        list(
-            Entry.objects.select_for_update()
-            .filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
-            .values_list("id", flat=True)
-        )
         # The feed lists what is in force today; a term that begins later is listed when
-        # it begins (`entries_start_due`), one already over is never listed.
+        # it begins (`entries_start_due`), one already over is never listed. Locked, so
+        # that an expiry or revocation running now either ends first (and the entry is not
+        # announced) or waits and sees the notice published (and announces its end): never
+        # a listing the feed does not end.
         entry_ids = list(
             Entry.objects.listed()
             .filter(notice_id=notice.pk)
+            .select_for_update(of=("self",))
             .order_by("id")
             .values_list("id", flat=True)
         )

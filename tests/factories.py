@@ -2,11 +2,13 @@
 
 import datetime
 import itertools
+import threading
 import time
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.db import connection
 from django.utils import timezone
 
 from blacklist import identity, publication
@@ -91,6 +93,28 @@ def assert_no_full_ids(text: str, numbers: list[str]) -> None:
     assert numbers, "no ID numbers to look for"
     leaked = [number for number in numbers if number in text]
     assert not leaked, f"{len(leaked)} full ID numbers in the output"
+
+
+def run_at_once(job: Callable[[], object], workers: int = 2, timeout: float = 60) -> list[object]:
+    """`job` in `workers` threads released together; its results, or the errors it raised."""
+    barrier = threading.Barrier(workers)
+    results: list[object] = []
+
+    def target() -> None:
+        barrier.wait()
+        try:
+            results.append(job())
+        except Exception as error:  # reported by the caller's assertions
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:

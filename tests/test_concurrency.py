@@ -1,11 +1,9 @@
 """Two workers running the same job at once write each change once, in order, without gaps."""
 
 import datetime
-import threading
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import connection
 from django.utils import timezone
 
 from blacklist import publication
@@ -16,32 +14,11 @@ from tests import factories
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def run_at_once(job, workers: int = 2) -> list[object]:
-    barrier = threading.Barrier(workers)
-    results: list[object] = []
-
-    def target() -> None:
-        barrier.wait()
-        try:
-            results.append(job())
-        except Exception as error:  # reported by the assertion below
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_two_expiry_runs_at_once_expire_each_entry_once():
     factories.terms_end(factories.published_notice(count=300))
     listed = ChangeEvent.objects.count()
 
-    results = run_at_once(lambda: publication.entries_expire_due(batch_size=50))
+    results = factories.run_at_once(lambda: publication.entries_expire_due(batch_size=50))
 
     assert all(isinstance(result, int) for result in results), results
     assert sum(results) == 300  # type: ignore[arg-type]
@@ -63,7 +40,7 @@ def test_two_publication_runs_at_once_publish_each_notice_once():
             )
         )
 
-    results = run_at_once(publication.notices_publish_due)
+    results = factories.run_at_once(publication.notices_publish_due)
 
     assert all(isinstance(result, list) for result in results), results
     published = sorted(pk for result in results for pk in result)  # type: ignore[union-attr]
@@ -81,7 +58,7 @@ def test_two_withdrawals_at_once_withdraw_each_entry_once():
     def withdraw() -> object:
         return publication.notice_withdraw(notice=notice, reason="错误发布", by=next(turn))
 
-    results = run_at_once(withdraw)
+    results = factories.run_at_once(withdraw)
 
     # One withdraws; the other finds it done and changes nothing.
     assert all(not isinstance(result, Exception) for result in results), results

@@ -3,7 +3,6 @@
 import datetime
 import re
 import unicodedata
-from typing import Any
 
 import django_filters
 from django import forms
@@ -26,24 +25,14 @@ REGION_PREFIX = re.compile(REGION_PATTERN)
 
 
 class StrictForm(forms.Form):
-    """A parameter that is given must say something once: `?term_end_to=` is refused, not
-    ignored, and so is `?listed=true&listed=false`."""
+    """A parameter that is given must say something: `?term_end_to=` is refused, not ignored."""
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
         for name in self.fields:
-            if name in parameters_repeated(self.data):
-                self.add_error(name, _("Give this parameter once."))
-            elif name in self.data and not str(self.data[name]).strip():
+            if name in self.data and not str(self.data[name]).strip():
                 self.add_error(name, _("This parameter must not be empty."))
         return cleaned
-
-
-def parameters_repeated(query: Any) -> set[str]:
-    """Names given more than once in a query string (Django would keep the last)."""
-    if not hasattr(query, "getlist"):
-        return set()
-    return {name for name in query if len(query.getlist(name)) > 1}
 
 
 # With a schema of their own, filters keep only the description given here.
@@ -118,17 +107,16 @@ class RegionFilter(django_filters.CharFilter):
 
 
 class EntryFilter(django_filters.FilterSet):
-    notice = IdFilter(field_name="notice_id", help_text="a notice's id")
+    notice = IdFilter(field_name="notice_id")  # described in its schema
     programme = django_filters.CharFilter(
         field_name="notice__programme__code", help_text="a programme's code"
     )
     status = django_filters.ChoiceFilter(choices=EntryStatus.choices)
-    listed = TrueFalseFilter(method="filter_listed", help_text="true: only entries in force today")
+    listed = TrueFalseFilter(method="filter_listed")  # described in its schema
     region = RegionFilter(
         method="filter_region",
         strip=False,  # the pattern is checked on the value as sent
-        help_text="a region code or its leading digits (42, 4201)",
-    )
+    )  # described in its schema
     name = django_filters.CharFilter(
         method="filter_name", help_text="a full name in either script; matched folded"
     )

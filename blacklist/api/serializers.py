@@ -16,7 +16,6 @@ from rest_framework import serializers
 from rest_framework.fields import ProhibitNullCharactersValidator
 
 from blacklist import exports
-from blacklist.api.filters import parameters_repeated
 from blacklist.changes import last_change_seq
 from blacklist.models import (
     CheckPurpose,
@@ -138,11 +137,6 @@ class QuerySerializer(serializers.Serializer):
     """Query parameters: one that is given must not be empty (`?after=` is refused)."""
 
     def to_internal_value(self, data):
-        repeated = parameters_repeated(data) & set(self.fields)
-        if repeated:
-            raise serializers.ValidationError(
-                {name: [_("Give this parameter once.")] for name in sorted(repeated)}
-            )
         empty = [name for name in self.fields if name in data and not str(data[name]).strip()]
         if empty:
             raise serializers.ValidationError(

@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from blacklist import downloads, exports, platforms
 from blacklist.api import serializers
 from blacklist.api.errors import PayloadTooLarge
-from blacklist.api.filters import EntryFilter, parameters_repeated
+from blacklist.api.filters import EntryFilter
 from blacklist.api_clients import query_log_record
 from blacklist.models import (
     ApiClient,
@@ -60,8 +60,6 @@ class Cursor(CursorPagination):
         raw = request.query_params.get(name)
         if raw is None:
             return self.page_size
-        if name in parameters_repeated(request.query_params):
-            raise ValidationError({name: [_("Give this parameter once.")]})
         # ASCII digits only: str.isdigit() also takes ², which int() refuses
         if not PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
@@ -108,6 +106,14 @@ class PlatformView(generics.GenericAPIView):
         user = request.user
         self.client = user if isinstance(user, ApiClient) else None
         self.audit: dict[str, Any] = {}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Django keeps the last of a repeated parameter; a caller who sent two meant one.
+        query = request.query_params
+        repeated = sorted(name for name in query if len(query.getlist(name)) > 1)
+        if repeated:
+            raise ValidationError({name: [_("Give this parameter once.")] for name in repeated})
 
     @property
     def reveal(self) -> bool:

@@ -1,15 +1,14 @@
 """Who may call the API: keys, scopes, disabled clients, rates, and the operators' command."""
 
 import io
-import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 
 from blacklist.api_clients import api_key_issue, api_key_revoke
 from blacklist.models import ApiClient, ApiKey
+from tests import factories
 from tests.api.conftest import Platform
 
 pytestmark = pytest.mark.django_db
@@ -75,22 +74,12 @@ def test_a_burst_of_requests_at_once_is_held_to_the_rate(make_platform, settings
     if not settings.CACHE_URL:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     burst = make_platform("lookup", rate=5)
-    barrier = threading.Barrier(10)
-    answers: list[int] = []
 
-    def call() -> None:
-        try:
-            barrier.wait()
-            for _ in range(3):
-                answers.append(burst.get("/api/v1/programmes/").status_code)
-        finally:
-            connection.close()
+    def three_calls() -> list[int]:
+        return [burst.get("/api/v1/programmes/").status_code for _ in range(3)]
 
-    threads = [threading.Thread(target=call) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    calls = factories.run_at_once(three_calls, workers=10)
+    answers = [status for statuses in calls for status in statuses]
     assert sorted(answers) == [200] * 5 + [429] * 25
 
 

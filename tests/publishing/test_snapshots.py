@@ -2,12 +2,10 @@
 
 import datetime
 import hashlib
-import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings as conf
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from followthemoney import model
@@ -453,23 +451,8 @@ def test_a_build_while_another_is_writing_refuses_and_writes_nothing(monkeypatch
 
 @pytest.mark.django_db(transaction=True)
 def test_two_builds_at_once_write_one_set_of_files(listing: Listing):
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes.append(len(build()))
-        except exports.SnapshotsBusy:
-            outcomes.append("busy")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = factories.run_at_once(lambda: len(build()), timeout=120)
+    outcomes = ["busy" if isinstance(r, exports.SnapshotsBusy) else r for r in results]
     assert sorted(map(str, outcomes)) in (["0", str(FILES)], [str(FILES), "busy"])
     assert Snapshot.objects.filter(state=SnapshotState.READY).count() == FILES
     assert not Snapshot.objects.filter(state=SnapshotState.BUILDING).exists()

@@ -15,7 +15,7 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -561,23 +561,9 @@ def test_two_workers_sending_the_same_delivery_at_once_make_one_attempt(endpoint
     receiver = endpoint(delay=0.5)
     subscribe(receiver.url)
     [delivery_id] = emit_published(notice)
-    barrier = threading.Barrier(2)
-    results: list[object] = []
-
-    def send() -> None:
-        barrier.wait()
-        try:
-            results.append(notify.delivery_send(delivery_id=delivery_id))
-        except Exception as error:  # reported by the assertion below
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = factories.run_at_once(
+        lambda: notify.delivery_send(delivery_id=delivery_id), timeout=30
+    )
 
     assert sorted(type(r).__name__ for r in results) == ["DeliveryAttempt", "NoneType"]
     assert len(receiver.received) == 1
