@@ -218,8 +218,20 @@ IMPORT_FILE_RETENTION_DAYS = int(os.getenv("IMPORT_FILE_RETENTION_DAYS", "30"))
 SEARCH_RATE = os.getenv("SEARCH_RATE", "30/m")
 OBJECTION_RATE = os.getenv("OBJECTION_RATE", "5/h")
 RATELIMIT_VIEW = "blacklist.web.views.rate_limited"
-# Behind a proxy, the client's address comes from X-Forwarded-For; set to that header's key.
-RATELIMIT_IP_META_KEY = os.getenv("RATELIMIT_IP_META_KEY") or None
+# Behind a proxy, where the client's address comes from (blacklist.client_address): a single
+# header the proxy sets (CLIENT_IP_HEADER=X-Real-IP), or the number of proxies that append to
+# X-Forwarded-For (TRUSTED_PROXY_COUNT). Neither: REMOTE_ADDR.
+CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "").strip()
+TRUSTED_PROXY_COUNT = int(os.getenv("TRUSTED_PROXY_COUNT", "0"))
+if CLIENT_IP_HEADER and TRUSTED_PROXY_COUNT:
+    raise ImproperlyConfigured("Set CLIENT_IP_HEADER or TRUSTED_PROXY_COUNT, not both")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative")
+if os.getenv("RATELIMIT_IP_META_KEY"):
+    raise ImproperlyConfigured(
+        "RATELIMIT_IP_META_KEY is no longer read: set CLIENT_IP_HEADER (e.g. X-Real-IP) "
+        "or TRUSTED_PROXY_COUNT instead"
+    )
 OBJECTION_MAX_ATTACHMENT_BYTES = 5 * 2**20
 
 # The API for credit platforms (/api/v1/).

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from blacklist import downloads, exports, identity, objections, selectors, stats
+from blacklist.client_address import address_key
 from blacklist.models import Entry, Objection, SnapshotAudience
 from blacklist.search import QueryRefused, entries_public_search, entry_public, looks_like_id_number
 from blacklist.web.charts import bar_chart
@@ -44,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=lambda group, request: settings.SEARCH_RATE, block=True)
+@ratelimit(key=address_key, rate=lambda group, request: settings.SEARCH_RATE, block=True)
 def search(request: HttpRequest) -> HttpResponse:
     """GET ?q= for names (shareable pages); the home form POSTs, so that an ID number
     typed there never travels in a URL, a browser history or an access log."""
@@ -140,7 +141,9 @@ def entry_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=lambda group, request: settings.OBJECTION_RATE, method="POST", block=True)
+@ratelimit(
+    key=address_key, rate=lambda group, request: settings.OBJECTION_RATE, method="POST", block=True
+)
 def objection_create(request: HttpRequest, public_id: str) -> HttpResponse:
     entry = entry_public(public_id=public_id)
     if entry is None:
