@@ -6,9 +6,19 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from blacklist.models import Subject
 from portal.celery import app
+
+# A busy machine must not fail the suite: no deadlines, no "too slow" health checks.
+hypothesis_settings.register_profile(
+    "portal",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.load_profile("portal")
 
 
 @pytest.fixture
