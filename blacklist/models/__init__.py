@@ -1,5 +1,6 @@
+from .alerts import AlertChannel, EnumerationAlert, ProbeFamily
 from .changes import ChangeCounter, ChangeEvent, ChangeKind
-from .imports import ImportRun, ImportStatus
+from .imports import ImportRun, ImportStatus, NameChoice
 from .objections import Objection, ObjectionStatus
 from .platforms import ApiClient, ApiKey, ApiScope, CheckPurpose, QueryLog
 from .publishing import (
@@ -19,6 +20,7 @@ from .registry import (
     Entry,
     EntryQuerySet,
     EntryStatus,
+    FormerName,
     Notice,
     NoticeQuerySet,
     NoticeStatus,
@@ -28,6 +30,9 @@ from .registry import (
 )
 
 __all__ = [
+    "AlertChannel",
+    "EnumerationAlert",
+    "ProbeFamily",
     "ApiClient",
     "ApiKey",
     "ApiScope",
@@ -43,8 +48,10 @@ __all__ = [
     "Entry",
     "EntryQuerySet",
     "EntryStatus",
+    "FormerName",
     "ImportRun",
     "ImportStatus",
+    "NameChoice",
     "Notice",
     "NoticeQuerySet",
     "NoticeStatus",

@@ -17,6 +17,13 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+class NameChoice(models.TextChoices):
+    """What a commit does with rows whose ID number is known under another name."""
+
+    KEEP = "keep", _("keep the stored names")
+    UPDATE = "update", _("record the file's spelling as the current name")
+
+
 class ImportRun(models.Model):
     notice = models.ForeignKey(
         "blacklist.Notice",
@@ -53,6 +60,22 @@ class ImportRun(models.Model):
     subjects_known = models.PositiveIntegerField(
         _("subjects known from earlier notices"), default=0
     )
+    name_conflicts = models.PositiveIntegerField(
+        _("rows naming a known subject differently"), default=0
+    )
+    name_choice = models.CharField(
+        _("names of known subjects"), max_length=10, choices=NameChoice, blank=True
+    )
+    name_choice_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("names chosen by"),
+        help_text=_("empty when committed from the command line"),
+    )
+    subjects_renamed = models.PositiveIntegerField(_("subjects renamed"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)

@@ -229,6 +229,8 @@ class Subject(models.Model):
                 condition=Q(kind__in=[k.value for k in SubjectKind]), name="subject_kind_known"
             ),
         ]
+        # Which masks belong to someone: the screening guard counts guesses around those.
+        indexes = [models.Index(fields=["id_masked"], name="subject_id_masked")]
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_masked}"
@@ -236,6 +238,36 @@ class Subject(models.Model):
     def id_number(self) -> str:
         """The full ID number: for the identity scope and exports only, never for pages."""
         return identity.decrypt_id(self.id_encrypted, keys=settings.FIELD_ENCRYPTION_KEYS)
+
+
+class FormerName(models.Model):
+    """A name a subject was known by before an official recorded a new spelling.
+
+    Kept with its folded key, so that lists can later be matched on earlier names too.
+    """
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="former_names", verbose_name=_("subject")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_key = models.CharField(_("search key"), max_length=200, db_index=True, editable=False)
+    replaced_at = models.DateTimeField(_("replaced at"))
+    import_run = models.ForeignKey(
+        "blacklist.ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replaced by import"),
+    )
+
+    class Meta:
+        verbose_name = _("former name")
+        verbose_name_plural = _("former names")
+        ordering = ["subject_id", "replaced_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class EntryStatus(models.TextChoices):
