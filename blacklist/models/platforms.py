@@ -48,6 +48,11 @@ class ApiClient(models.Model):
         help_text=_("comma-separated: lookup, feed, identity"),
     )
     rate_per_minute = models.PositiveIntegerField(_("requests per minute"), default=600)
+    daily_subject_quota = models.PositiveIntegerField(
+        _("subjects per day"),
+        default=200_000,
+        help_text=_("how many subjects the client may check or look up per day (Asia/Shanghai)"),
+    )
     active = models.BooleanField(
         _("active"), default=True, help_text=_("a disabled client's keys are refused at once")
     )
@@ -60,6 +65,9 @@ class ApiClient(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rate_per_minute__gte=1), name="api_client_rate_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(daily_subject_quota__gte=1), name="api_client_quota_positive"
             ),
         ]
 
