@@ -19,6 +19,7 @@ from enum import StrEnum
 from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -35,6 +36,7 @@ __all__ = [
     "Identity",
     "IdentityError",
     "SubjectKind",
+    "contains_id_number",
     "decrypt_id",
     "encrypt_id",
     "encrypt_ids",
@@ -50,6 +52,7 @@ __all__ = [
     "name_hmac",
     "normalize_id",
     "parse_identity",
+    "redact_id_numbers",
     "seal_bytes",
     "seal_text",
     "unseal_bytes",
@@ -580,3 +583,166 @@ def mask_id(number: str) -> str:
     if len(text) < 11:
         return "*" * len(text)
     return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+# --- ID numbers inside other text (logs, stored messages) -------------------------------------
+
+# A hidden character can reach text typed (ï¼\x91 is ４), percent-encoded in a URL (%EF%BC%94,
+# either hex case, '+' for a space), as UTF-8 read as Latin-1 (the development server's request
+# lines), that with control bytes escaped (http.server's), or escaped by repr() or JSON.
+_LATIN1_CONTROLS = str.maketrans(
+    {c: rf"\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]} | {ord("\\"): r"\\"}
+)
+# Code points whose NFKC form is a digit, an X or a separator lie in the first two planes.
+_LAST_SCANNED = 0x1FFFF
+
+# One character of a form: the set of characters that may stand there (hex in either case).
+_Piece = frozenset[str]
+_Form = tuple[_Piece, ...]
+
+
+def _literal(text: str) -> _Form:
+    return tuple(frozenset({c}) for c in text)
+
+
+def _any_case_hex(text: str) -> _Form:
+    return tuple(frozenset({c.upper(), c.lower()}) for c in text)
+
+
+def _escaped(char: str) -> set[_Form]:
+    """repr()/ascii() and JSON escapes of a character (\\u3000, \\xa0, \\ud835\\udfce, \\n)."""
+    forms: set[_Form] = set()
+    code = ord(char)
+    python = ascii(char)[1:-1]
+    if python != char:
+        head, digits = (python[:2], python[2:]) if python[1] in "xuU" else (python, "")
+        forms.add(_literal(head) + _any_case_hex(digits))
+    units = [code] if code <= 0xFFFF else [0xD7C0 + (code >> 10), 0xDC00 | (code & 0x3FF)]
+    if code > 0x7E or code < 0x20:
+        forms.add(sum((_literal(r"\u") + _any_case_hex(f"{u:04x}") for u in units), ()))
+    return forms
+
+
+def _encodings(char: str) -> set[_Form]:
+    """Every way `char` can be written into a log line, a URL or a message."""
+    data = char.encode("utf-8")
+    latin = data.decode("latin-1")
+    percent = sum((_literal("%") + _any_case_hex(f"{byte:02X}") for byte in data), ())
+    forms = {_literal(char), _literal(latin), _literal(latin.translate(_LATIN1_CONTROLS)), percent}
+    return forms | _escaped(char)
+
+
+@cache
+def _id_characters() -> tuple[dict[str, list[str]], list[str]]:
+    """Characters `normalize_id` reads as each of 0-9 and X, and those it drops as separators."""
+    meaning: dict[str, list[str]] = {key: [] for key in "0123456789X"}
+    separators: list[str] = []
+    for code in range(_LAST_SCANNED + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        if folded == char and not (char.isspace() or char in _ID_SEPARATORS or char.isalnum()):
+            continue  # the common case: a character that stands for itself and means nothing
+        key = "".join(c for c in folded if not c.isspace() and c not in _ID_SEPARATORS).upper()
+        if not key:
+            separators.append(char)
+        elif key in meaning:
+            meaning[key].append(char)
+    return meaning, separators
+
+
+def _trie(forms: Iterable[_Form]) -> str:
+    """One regular expression for a set of forms, sharing their common beginnings."""
+    tree: dict[_Piece, dict] = {}  # type: ignore[type-arg]
+    for form in forms:
+        node = tree
+        for piece in (*form, frozenset()):  # the empty piece marks where a form ends
+            node = node.setdefault(piece, {})
+    return _tree_pattern(tree)
+
+
+def _piece_pattern(piece: _Piece) -> str:
+    if len(piece) == 1:
+        return re.escape(next(iter(piece)))
+    return "[" + "".join(re.escape(c) for c in sorted(piece)) + "]"
+
+
+def _tree_pattern(node: dict) -> str:  # type: ignore[type-arg]
+    ends = frozenset() in node
+    leaves: set[str] = set()
+    branches: list[str] = []
+    for piece, child in sorted(node.items(), key=lambda item: sorted(item[0])):
+        if not piece:
+            continue
+        if list(child) == [frozenset()]:
+            leaves |= piece  # one character and done: gathered into one class
+        else:
+            branches.append(_piece_pattern(piece) + _tree_pattern(child))
+    if leaves:
+        branches.insert(0, _piece_pattern(frozenset(leaves)))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if ends else body
+
+
+@cache
+def _id_pattern() -> re.Pattern[str]:
+    meaning, separators = _id_characters()
+    digit_forms = {f for key in "0123456789" for c in meaning[key] for f in _encodings(c)}
+    last_forms = digit_forms | {f for c in meaning["X"] for f in _encodings(c)}
+    separator_forms = {f for c in separators for f in _encodings(c)} | {_literal("+")}
+    digit, last, separator = _trie(digit_forms), _trie(last_forms), _trie(separator_forms)
+    # Only a digit right before or after stops a match: letters, Han and '=' may be glued on.
+    # Look-behinds need a fixed width, so there is one for each length of a digit's forms.
+    not_after_digit = "".join(
+        f"(?<!{_trie(f for f in digit_forms if len(f) == length)})"
+        for length in sorted({len(f) for f in digit_forms})
+    )
+    # Most places in a text cannot begin a digit: one class rules them out before the rest.
+    begins = _piece_pattern(frozenset().union(*(f[0] for f in digit_forms)))
+    resident = f"{digit}(?:{separator}*{digit}){{16}}{separator}*{last}"
+    legacy = f"{digit}(?:{separator}*{digit}){{14}}"
+    return re.compile(f"(?={begins}){not_after_digit}(?:{resident}|{legacy})(?!{digit})")
+
+
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|[ntrfv])")
+_SHORT_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+_UTF8_AS_LATIN1 = re.compile(
+    "[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escape = match.group(0)[1:]
+    return _SHORT_ESCAPES.get(escape) or chr(int(escape[1:], 16))
+
+
+def _utf8_read_back(match: re.Match[str]) -> str:
+    try:
+        return match.group(0).encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return match.group(0)
+
+
+def _read_back(found: str) -> str:
+    """The characters someone typed, from the forms `_encodings` writes."""
+    text = _ESCAPE.sub(_unescape, found)
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16")  # JSON's surrogate pairs
+    text = unquote(text.replace("+", " "))
+    return _UTF8_AS_LATIN1.sub(_utf8_read_back, text)
+
+
+def _masked(match: re.Match[str]) -> str:
+    return mask_id(normalize_id(_read_back(match.group(0))))
+
+
+def redact_id_numbers(text: str) -> str:
+    """`text` with every resident ID number in it, in whatever form it was typed, masked."""
+    return _id_pattern().sub(_masked, text)
+
+
+def contains_id_number(text: str) -> bool:
+    """Whether `text` holds a resident ID number in any form `redact_id_numbers` masks."""
+    return _id_pattern().search(text) is not None

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from blacklist import identity
-from blacklist.logfilters import redact_ids
+from blacklist.identity import redact_id_numbers as redact_ids
 
 NUMBER = identity.make_resident_id("420106", datetime.date(1990, 1, 1), 123)
 
