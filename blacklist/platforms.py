@@ -18,10 +18,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blacklist import identity
+from blacklist import guard, identity
 from blacklist.changes import last_change_seq
 from blacklist.identity import SubjectKind
 from blacklist.models import (
+    ApiClient,
+    ApiScope,
     ChangeEvent,
     Entry,
     EntryQuerySet,
@@ -82,6 +84,21 @@ def entries_for_platforms() -> QuerySet[Entry]:
 def subject_hmac_of(raw_number: str) -> str:
     """The lookup key of an ID number as a caller typed it; IdentityError if it is invalid."""
     return subject_hmac(identity.parse_identity(raw_number).number)
+
+
+def entries_lookup_admit(*, client: ApiClient, id_number: str, name: str) -> None:
+    """A lookup of `entries/` by ID number or name is a check of one subject: it counts
+    against the quota and, without `identity`, as a guess about a masked identity."""
+    if not id_number and not name:
+        return
+    guard.quota_take(client=client, subjects=1)
+    if client.has_scope(ApiScope.IDENTITY):
+        return
+    subject = CheckSubject(ref="", id_number=id_number, name=name)
+    guard.guard(
+        actor=guard.Actor.of_client(client),
+        probes=_probes([subject], [_question(subject)]),
+    )
 
 
 def lookup_audit(*, id_number: str, name: str, documents: list[dict[str, Any]]) -> dict[str, Any]:
@@ -257,60 +274,102 @@ class CheckOutcome:
         return sum(1 for result in self.results if result.listed)
 
 
+@dataclass(frozen=True)
+class _Question:
+    """One subject as understood: by ID (its lookup key and number), by name, or an error."""
+
+    by: str  # "id", "name" or "error"
+    key: str = ""  # the ID's keyed HMAC, or the folded name
+    number: str = ""  # the normalised ID number; never leaves this module
+    error: identity.IdentityError | None = None
+
+
 def checks_run(
-    *, subjects: Sequence[CheckSubject], as_of: datetime.date | None, reveal: bool
+    *,
+    client: ApiClient,
+    subjects: Sequence[CheckSubject],
+    as_of: datetime.date | None,
 ) -> CheckOutcome:
-    """Screen up to MAX_CHECK_SUBJECTS subjects in a handful of queries.
+    """Screen up to MAX_CHECK_SUBJECTS subjects of one client in a handful of queries.
 
-    An ID number matches exactly on its normalised form; a name alone matches folded
-    full names only, and the answer says that a name is not an identification.
+    The subjects count against the client's daily quota; for a client without `identity`,
+    the guesses they make about masked identities are counted first, and a request that
+    looks like enumeration is refused before it is answered (see blacklist.guard).
     """
-    today = timezone.localdate()
-    asked: list[tuple[str, str] | identity.IdentityError] = []
-    identifiers = []
-    for subject in subjects:
-        if not subject.id_number.strip() and not subject.name.strip():
-            asked.append(
-                identity.IdentityError("nothing_to_check", _("Give an ID number, a name, or both."))
-            )
-        elif subject.id_number.strip():
-            try:
-                digest = subject_hmac_of(subject.id_number)
-            except identity.IdentityError as error:
-                asked.append(error)
-                continue
-            asked.append(("id", digest))
-            identifiers.append(digest)
-        else:
-            key = identity.fold_name(subject.name)
-            asked.append(("name", key))
-            identifiers.append(identity.name_hmac(subject.name, key=settings.ID_LOOKUP_KEY))
+    questions = [_question(subject) for subject in subjects]
+    guard.quota_take(client=client, subjects=len(subjects))
+    reveal = client.has_scope(ApiScope.IDENTITY)
+    if not reveal:
+        guard.guard(actor=guard.Actor.of_client(client), probes=_probes(subjects, questions))
+    return _answers(subjects, questions, as_of=as_of, reveal=reveal)
 
+
+def _question(subject: CheckSubject) -> _Question:
+    if subject.id_number.strip():
+        try:
+            number = identity.parse_identity(subject.id_number).number
+        except identity.IdentityError as error:
+            return _Question("error", error=error)
+        return _Question("id", key=subject_hmac(number), number=number)
+    if subject.name.strip():
+        return _Question("name", key=identity.fold_name(subject.name))
+    return _Question(
+        "error",
+        error=identity.IdentityError("nothing_to_check", _("Give an ID number, a name, or both.")),
+    )
+
+
+def _probes(subjects: Sequence[CheckSubject], questions: Sequence[_Question]) -> list[guard.Probe]:
+    """What the subjects guess: full IDs around the masks of real subjects (and names tried
+    against them), and names only, around one-character masks."""
+    by_id = [
+        (probe, subject, question)
+        for subject, question in zip(subjects, questions, strict=True)
+        if question.by == "id" and (probe := guard.id_probe(question.number))
+    ]
+    known = guard.masks_of_subjects(probe for probe, _s, _q in by_id)
+    probes = []
+    for probe, subject, question in by_id:
+        if probe.pattern in known:
+            probes.append(probe)
+            if subject.name.strip():
+                probes.append(guard.id_name_probe(question.number, subject.name))
+    for subject, question in zip(subjects, questions, strict=True):
+        if question.by == "name":
+            probes.extend(guard.name_probes(subject.name))
+    return probes
+
+
+def _answers(
+    subjects: Sequence[CheckSubject],
+    questions: Sequence[_Question],
+    *,
+    as_of: datetime.date | None,
+    reveal: bool,
+) -> CheckOutcome:
+    today = timezone.localdate()
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)
     # one query per kind of key (in chunks), not one per subject
     by_id, by_name = (
         _documents_by(
-            entries,
-            column,
-            {a[1] for a in asked if isinstance(a, tuple) and a[0] == kind},
-            reveal=reveal,
-            today=today,
+            entries, column, {q.key for q in questions if q.by == by}, reveal=reveal, today=today
         )
-        for kind, column in (("id", "subject__id_hmac"), ("name", "subject__name_key"))
+        for by, column in (("id", "subject__id_hmac"), ("name", "subject__name_key"))
     )
-
     results = []
-    for subject, question in zip(subjects, asked, strict=True):
-        if isinstance(question, identity.IdentityError):
+    identifiers = []
+    for subject, question in zip(subjects, questions, strict=True):
+        if question.error is not None:
             results.append(
                 CheckResult(
                     ref=subject.ref,
                     listed=None,
-                    error={"code": question.code, "message": str(question.message)},
+                    error={"code": question.error.code, "message": str(question.error.message)},
                 )
             )
-        elif question[0] == "id":
-            found = by_id.get(question[1], [])
+        elif question.by == "id":
+            identifiers.append(question.key)
+            found = by_id.get(question.key, [])
             agrees = None
             if found and subject.name:
                 agrees = identity.fold_name(subject.name) == found[0]["_name_key"]
@@ -324,22 +383,34 @@ def checks_run(
                 )
             )
         else:
-            found = by_name.get(question[1], [])
-            results.append(
-                CheckResult(
-                    ref=subject.ref,
-                    listed=bool(found),
-                    match="name" if found else None,
-                    entries=[_public(doc) for doc in found],
-                    note=_(
-                        "Matched on the name only. A name is not an identification: "
-                        "different people share names, so confirm with the ID number."
-                    )
-                    if found
-                    else None,
-                )
-            )
+            identifiers.append(identity.name_hmac(subject.name, key=settings.ID_LOOKUP_KEY))
+            results.append(_name_only(subject.ref, by_name.get(question.key, []), reveal=reveal))
     return CheckOutcome(results=results, identifiers=identifiers)
+
+
+def _name_only(ref: str, found: list[dict[str, Any]], *, reveal: bool) -> CheckResult:
+    """A name decides nothing: `listed` is only ever answered by an ID number. A client
+    with `identity` sees the entries to review; any other learns only that a listed entry
+    bears the name, since the entries would name whom a masked name hides."""
+    if not found:
+        return CheckResult(ref=ref, listed=None)
+    if reveal:
+        note = _(
+            "Matched on the name only. A name is not an identification: different people "
+            "share names, so confirm with the ID number."
+        )
+    else:
+        note = _(
+            "A listed entry bears this name. A name is not an identification: check this "
+            "customer by ID number to learn whether they are listed."
+        )
+    return CheckResult(
+        ref=ref,
+        listed=None,
+        match="name",
+        entries=[_public(doc) for doc in found] if reveal else [],
+        note=note,
+    )
 
 
 def _documents_by(

@@ -7,6 +7,7 @@ FIELD_ENCRYPTION_KEYS.
 
 import base64
 import binascii
+import datetime
 import json
 import os
 import secrets
@@ -98,6 +99,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "blacklist",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +114,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # last, as django-axes asks: turns a locked-out login into its refusal page
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -233,6 +243,19 @@ if os.getenv("RATELIMIT_IP_META_KEY"):
         "or TRUSTED_PROXY_COUNT instead"
     )
 OBJECTION_MAX_ATTACHMENT_BYTES = 5 * 2**20
+# Objections' attachments (sealed) are deleted this long after the decision; the objection stays.
+OBJECTION_ATTACHMENT_RETENTION_DAYS = int(os.getenv("OBJECTION_ATTACHMENT_RETENTION_DAYS", "90"))
+
+# The admin's login (django-axes, records in the database): after LOGIN_FAILURE_LIMIT failures
+# a username is locked from every address, and an address for every username, for
+# LOGIN_COOLOFF_MINUTES; officials unlock earlier by deleting the access attempt in the admin.
+AXES_FAILURE_LIMIT = int(os.getenv("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.getenv("LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "blacklist.client_address.client_lockout_address"
+AXES_LOCKOUT_CALLABLE = "blacklist.admin.lockout.locked_out"
+# Kept out of the log lines and of the stored form data (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 
 # The API for credit platforms (/api/v1/).
 REST_FRAMEWORK = {
@@ -292,6 +315,26 @@ SPECTACULAR_SETTINGS = {
         "blacklist.api.schema.add_error_responses",
     ],
 }
+# The screening guard (blacklist/guard.py): how many distinct guesses around one masked
+# identity an actor may make in a day before its requests are refused. A bank's customers
+# rarely share a mask with a listed person; an enumeration of one shares it thousands of times.
+GUARD_LIMITS = {
+    # per API client without the identity scope
+    "api": {"id_mask": 10, "id_names": 4, "name_pattern": 30},
+    # per visitor's address on the public search; id_searches is the daily cap of ID searches
+    "search": {
+        "id_mask": 4,
+        "id_names": 4,
+        "name_pattern": 20,
+        "id_searches": int(os.getenv("PUBLIC_ID_SEARCHES_PER_DAY", "20")),
+    },
+}
+# The same guesses counted across every client (an alert) or every address (refused too).
+GUARD_LIMITS_EVERYONE = {
+    "api": {"id_mask": 25, "id_names": 8},
+    "search": {"id_mask": 12, "id_names": 12},
+}
+
 # The audit log of platforms' queries is kept this long, then deleted by a daily task.
 QUERY_LOG_RETENTION_DAYS = int(os.getenv("QUERY_LOG_RETENTION_DAYS", "365"))
 

@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from blacklist import guard
+
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +24,43 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class EnumerationRefused(exceptions.Throttled):
+    default_code = "enumeration_suspected"
+
+
+class QuotaRefused(exceptions.Throttled):
+    default_code = "quota_exceeded"
+
+
+def _refusal(exc: guard.EnumerationSuspected | guard.QuotaExceeded) -> exceptions.Throttled:
+    if isinstance(exc, guard.QuotaExceeded):
+        return QuotaRefused(
+            wait=exc.retry_after,
+            detail=_(
+                "This request would pass the client's daily quota of %(quota)d subjects "
+                "(%(remaining)d left today). Try again after midnight (Asia/Shanghai), in "
+                "%(seconds)d seconds, or ask the portal's operators for a larger quota."
+            )
+            % {"quota": exc.quota, "remaining": exc.remaining, "seconds": exc.retry_after},
+            code=QuotaRefused.default_code,
+        )
+    return EnumerationRefused(
+        wait=exc.retry_after,
+        detail=_(
+            "Refused: this client has asked about many ID numbers or names that differ only "
+            "where the public masks hide them, which is how a masked identity is recovered. "
+            "Such checks are refused until midnight (Asia/Shanghai), in %(seconds)d seconds, "
+            "and the portal's officials have been alerted. If this is a real screening, "
+            "contact the portal's operators."
+        )
+        % {"seconds": exc.retry_after},
+        code=EnumerationRefused.default_code,
+    )
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(exc, guard.EnumerationSuspected | guard.QuotaExceeded):
+        exc = _refusal(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -58,6 +96,8 @@ def _message(exc: exceptions.APIException, context: dict[str, Any]) -> str | Non
     every language the portal speaks (DRF's own have no Traditional Chinese)."""
     if isinstance(exc, exceptions.NotAuthenticated):
         return _("No API key was sent: send the header `Authorization: Api-Key <key>`.")
+    if isinstance(exc, EnumerationRefused | QuotaRefused):
+        return None  # their own words, in `detail`
     if isinstance(exc, exceptions.Throttled):
         return _("Over this client's rate limit: try again in %(seconds)d seconds.") % {
             "seconds": exc.wait or 1

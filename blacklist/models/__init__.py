@@ -1,5 +1,5 @@
-from .alerts import AlertChannel, EnumerationAlert, ProbeFamily
 from .changes import ChangeCounter, ChangeEvent, ChangeKind
+from .guard import AlertChannel, ClientDailyUsage, EnumerationAlert, Guess, ProbeFamily
 from .imports import ImportRun, ImportStatus, NameChoice
 from .objections import Objection, ObjectionStatus
 from .platforms import ApiClient, ApiKey, ApiScope, CheckPurpose, QueryLog
@@ -31,8 +31,6 @@ from .registry import (
 
 __all__ = [
     "AlertChannel",
-    "EnumerationAlert",
-    "ProbeFamily",
     "ApiClient",
     "ApiKey",
     "ApiScope",
@@ -41,6 +39,7 @@ __all__ = [
     "ChangeEvent",
     "ChangeKind",
     "CheckPurpose",
+    "ClientDailyUsage",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStatus",
@@ -48,7 +47,9 @@ __all__ = [
     "Entry",
     "EntryQuerySet",
     "EntryStatus",
+    "EnumerationAlert",
     "FormerName",
+    "Guess",
     "ImportRun",
     "ImportStatus",
     "NameChoice",
@@ -57,6 +58,7 @@ __all__ = [
     "NoticeStatus",
     "Objection",
     "ObjectionStatus",
+    "ProbeFamily",
     "Programme",
     "QueryLog",
     "Snapshot",

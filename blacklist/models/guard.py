@@ -1,4 +1,4 @@
-"""Alerts officials see when someone appears to enumerate masked identities."""
+"""The screening guard's records: guesses counted per day, alerts for officials, quotas."""
 
 from django.conf import settings
 from django.db import models
@@ -68,3 +68,42 @@ class EnumerationAlert(models.Model):
     def __str__(self) -> str:
         who = self.client or self.address or _("everyone")
         return f"{self.get_channel_display()} {who} {self.pattern} {self.day}"
+
+
+class Guess(models.Model):
+    """One distinct guess of a day, counted for the actor (see blacklist.guard)."""
+
+    day = models.DateField()
+    actor = models.CharField(max_length=80)
+    family = models.CharField(max_length=20, choices=ProbeFamily)
+    pattern = models.CharField(max_length=64)
+    # keyed hash of the whole guess (an ID number or a folded name), never the guess
+    guess = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "actor", "family", "pattern", "guess"], name="guess_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.actor} {self.family} {self.pattern}"
+
+
+class ClientDailyUsage(models.Model):
+    """Subjects an API client checked or looked up in one day, against its quota."""
+
+    client = models.ForeignKey(
+        "blacklist.ApiClient", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    subjects = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "day"], name="client_usage_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.day} {self.subjects}"

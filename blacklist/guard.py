@@ -1,0 +1,318 @@
+"""The screening guard: guesses around a masked identity are counted, refused and reported.
+
+A masked ID number (`420106********123X`) hides only a birth date: about 2,300 candidates
+whose check character fits. A masked name (`丁*涛`) hides one character. Anyone who may ask
+"is this full number (or name) listed?" and read the answer could try every candidate. What
+that looks like, and a real screening does not:
+
+- many full ID numbers that share one mask (region, sequence and check character) and
+  differ only in the birth date (`id_mask`);
+- many names tried against one ID number (`id_names`);
+- many names that differ in one character (`name_pattern`).
+
+Guesses are counted per actor (an API client, a visitor's address, or everyone) and per
+day, distinct guesses only, so a bank that screens its customers every day counts each of
+them once. Past a limit the request is refused before it is answered, the refused guesses
+still count, and officials see an alert in the admin (and a log line). Counts are rows
+with a unique key, so they are exact under concurrency on either database.
+"""
+
+import datetime
+import hashlib
+import hmac
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from blacklist import identity
+from blacklist.identity import SubjectKind
+from blacklist.models import (
+    AlertChannel,
+    ApiClient,
+    ClientDailyUsage,
+    EnumerationAlert,
+    Guess,
+    ProbeFamily,
+    Subject,
+)
+
+log = logging.getLogger(__name__)
+
+_IN_CHUNK = 500
+EVERYONE = "everyone"
+
+
+@dataclass(frozen=True)
+class Probe:
+    family: str  # a ProbeFamily
+    pattern: str  # what the guesses share, masked: never more than the public masks show
+    guess: str  # keyed hash of the whole guess; distinct guesses are counted
+
+
+@dataclass(frozen=True)
+class Actor:
+    channel: str  # an AlertChannel
+    key: str  # "client:<id>", "address:<address>" or "everyone"
+    client: ApiClient | None = None
+    address: str = ""
+
+    @classmethod
+    def of_client(cls, client: ApiClient) -> "Actor":
+        return cls(AlertChannel.API, f"client:{client.pk}", client=client)
+
+    @classmethod
+    def of_address(cls, address: str) -> "Actor":
+        return cls(AlertChannel.SEARCH, f"address:{address}"[:80], address=address[:64])
+
+    @classmethod
+    def everyone(cls, channel: str) -> "Actor":
+        return cls(channel, EVERYONE)
+
+
+class EnumerationSuspected(Exception):
+    """A request refused because its guesses look like enumeration of a masked identity."""
+
+    def __init__(self, *, family: str, retry_after: int) -> None:
+        super().__init__(family)
+        self.family = family
+        self.retry_after = retry_after
+
+
+class QuotaExceeded(Exception):
+    """A client's daily quota of subjects would be exceeded by this request."""
+
+    def __init__(self, *, quota: int, remaining: int, retry_after: int) -> None:
+        super().__init__(quota)
+        self.quota, self.remaining, self.retry_after = quota, remaining, retry_after
+
+
+# --- probes: what a request guesses ----------------------------------------------------------
+
+
+def _keyed(text: str) -> str:
+    return hmac.new(settings.ID_LOOKUP_KEY, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def id_probe(number: str) -> Probe | None:
+    """The guess a normalised, valid resident ID number makes about its mask. Credit codes
+    are not masked secrets (organisations are public), so they are never counted."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return None
+    return Probe(ProbeFamily.ID_MASK, identity.mask_id(number), _keyed("id:" + number))
+
+
+def id_name_probe(number: str, name: str) -> Probe:
+    """A name tried against one ID number (answered by `name_agrees` or a search)."""
+    return Probe(
+        ProbeFamily.ID_NAMES, identity.mask_id(number), _keyed("name:" + identity.fold_name(name))
+    )
+
+
+def name_probes(name: str) -> list[Probe]:
+    """The guesses a person's name makes about each one-character mask it fits: `丁伟涛`
+    counts under `*伟涛`, `丁*涛` and `丁伟*`. Only Chinese names of two to four characters:
+    longer masks hide two or more characters, and organisations' names are not masked."""
+    folded = identity.fold_name(name)
+    if not 2 <= len(folded) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in folded):
+        return []
+    guess = _keyed("name:" + folded)
+    patterns = dict.fromkeys(folded[:i] + "*" + folded[i + 1 :] for i in range(len(folded)))
+    return [Probe(ProbeFamily.NAME_PATTERN, pattern, guess) for pattern in patterns]
+
+
+def search_probe() -> Probe:
+    """One ID search of a visitor, for the daily cap: every search is a new guess."""
+    return Probe(ProbeFamily.ID_SEARCHES, "", uuid.uuid4().hex)
+
+
+def masks_of_subjects(probes: Iterable[Probe]) -> set[str]:
+    """Of the probes' ID masks, those some subject's number shows: guesses around them are
+    guesses at a real person; the rest cannot recover anyone."""
+    masks = sorted({p.pattern for p in probes if p.family == ProbeFamily.ID_MASK})
+    found: set[str] = set()
+    for start in range(0, len(masks), _IN_CHUNK):
+        found.update(
+            Subject.objects.filter(
+                kind=SubjectKind.PERSON, id_masked__in=masks[start : start + _IN_CHUNK]
+            ).values_list("id_masked", flat=True)
+        )
+    return found
+
+
+# --- counting and refusing ---------------------------------------------------------------------
+
+
+def window() -> tuple[datetime.date, int]:
+    """Today in the portal's time zone, and the seconds until it ends (for Retry-After)."""
+    now = timezone.localtime()
+    midnight = datetime.datetime.combine(
+        now.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=now.tzinfo
+    )
+    return now.date(), max(1, int((midnight - now).total_seconds()))
+
+
+def guesses_record(
+    *, actor: Actor, probes: Sequence[Probe], day: datetime.date
+) -> dict[tuple[str, str], int]:
+    """Record the probes for the actor; the distinct guesses of the day per (family,
+    pattern) touched, this request's included."""
+    if not probes:
+        return {}
+    Guess.objects.bulk_create(
+        [
+            Guess(day=day, actor=actor.key, family=p.family, pattern=p.pattern, guess=p.guess)
+            for p in probes
+        ],
+        ignore_conflicts=True,
+        batch_size=_IN_CHUNK,
+    )
+    patterns = sorted({p.pattern for p in probes})
+    families = {p.family for p in probes}
+    counts: dict[tuple[str, str], int] = {}
+    for start in range(0, len(patterns), _IN_CHUNK):
+        counts.update(
+            ((family, pattern), n)
+            for family, pattern, n in Guess.objects.filter(
+                day=day,
+                actor=actor.key,
+                family__in=families,
+                pattern__in=patterns[start : start + _IN_CHUNK],
+            )
+            .values_list("family", "pattern")
+            .annotate(n=Count("id"))
+            .values_list("family", "pattern", "n")
+        )
+    return counts
+
+
+def guard(*, actor: Actor, probes: Sequence[Probe]) -> None:
+    """Count the request's guesses; refuse it (EnumerationSuspected) when a family of them
+    passes its limit for the actor today (`GUARD_LIMITS`).
+
+    The same guesses are counted for everyone on the channel too (`GUARD_LIMITS_EVERYONE`),
+    which catches one search spread over many clients or addresses. Past those limits
+    officials get an alert; the public search also refuses the pattern for everyone, since
+    visitors hold no key that officials could revoke.
+    """
+    day, retry_after = window()
+    limits = settings.GUARD_LIMITS[actor.channel]
+    over = _over(
+        guesses_record(actor=actor, probes=[p for p in probes if p.family in limits], day=day),
+        limits,
+    )
+    for family, pattern, count in over:
+        alert_raise(actor=actor, family=family, pattern=pattern, guesses=count, day=day)
+    everyone = Actor.everyone(actor.channel)
+    limits = settings.GUARD_LIMITS_EVERYONE[actor.channel]
+    over_for_everyone = _over(
+        guesses_record(actor=everyone, probes=[p for p in probes if p.family in limits], day=day),
+        limits,
+    )
+    for family, pattern, count in over_for_everyone:
+        alert_raise(actor=everyone, family=family, pattern=pattern, guesses=count, day=day)
+    if actor.channel != AlertChannel.SEARCH:
+        over_for_everyone = []
+    if over or over_for_everyone:
+        raise EnumerationSuspected(
+            family=(over or over_for_everyone)[0][0], retry_after=retry_after
+        )
+
+
+def _over(
+    counts: Mapping[tuple[str, str], int], limits: Mapping[str, int]
+) -> list[tuple[str, str, int]]:
+    return sorted(
+        (family, pattern, count)
+        for (family, pattern), count in counts.items()
+        if count > limits[family]
+    )
+
+
+def alert_raise(
+    *, actor: Actor, family: str, pattern: str, guesses: int, day: datetime.date
+) -> EnumerationAlert:
+    """One alert per actor, pattern and day; each refusal updates it."""
+    now = timezone.now()
+    with transaction.atomic():
+        alert, created = EnumerationAlert.objects.select_for_update().get_or_create(
+            channel=actor.channel,
+            actor=actor.key,
+            family=family,
+            pattern=pattern,
+            day=day,
+            defaults={
+                "client": actor.client,
+                "address": actor.address,
+                "guesses": guesses,
+                "refused": 1,
+                "first_at": now,
+                "last_at": now,
+            },
+        )
+        if not created:
+            EnumerationAlert.objects.filter(pk=alert.pk).update(
+                guesses=guesses, refused=F("refused") + 1, last_at=now
+            )
+    log.warning(
+        "enumeration suspected: channel=%s actor=%s family=%s pattern=%s guesses=%d alert=%d",
+        actor.channel,
+        actor.key,
+        family,
+        pattern,
+        guesses,
+        alert.pk,
+    )
+    return alert
+
+
+def alerts_acknowledge(*, alerts: Iterable[EnumerationAlert], by) -> int:
+    """Officials mark alerts they have dealt with; the record stays."""
+    ids = [alert.pk for alert in alerts]
+    return EnumerationAlert.objects.filter(pk__in=ids, acknowledged_at__isnull=True).update(
+        acknowledged_by=by, acknowledged_at=timezone.now()
+    )
+
+
+def guesses_purge(*, today: datetime.date | None = None) -> int:
+    """Counts of past days are no longer needed; alerts keep what officials must see."""
+    today = today or timezone.localdate()
+    deleted, _ = Guess.objects.filter(day__lt=today).delete()
+    return deleted
+
+
+# --- the daily quota of API clients ------------------------------------------------------------
+
+
+def quota_take(*, client: ApiClient, subjects: int) -> None:
+    """Count `subjects` against the client's quota for today, or refuse (QuotaExceeded)
+    and count nothing. One conditional UPDATE: exact under concurrency."""
+    if subjects <= 0:
+        return
+    day, retry_after = window()
+    quota = client.daily_subject_quota
+    ClientDailyUsage.objects.get_or_create(client=client, day=day)
+    taken = ClientDailyUsage.objects.filter(
+        client=client, day=day, subjects__lte=quota - subjects
+    ).update(subjects=F("subjects") + subjects)
+    if not taken:
+        used = (
+            ClientDailyUsage.objects.filter(client=client, day=day)
+            .values_list("subjects", flat=True)
+            .first()
+        )
+        raise QuotaExceeded(
+            quota=quota, remaining=max(0, quota - (used or 0)), retry_after=retry_after
+        )
+
+
+def quota_usage_purge(*, today: datetime.date | None = None) -> int:
+    today = today or timezone.localdate()
+    kept_from = today - datetime.timedelta(days=31)
+    deleted, _ = ClientDailyUsage.objects.filter(day__lt=kept_from).delete()
+    return deleted
