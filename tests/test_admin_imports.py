@@ -129,8 +129,7 @@ def test_progress_answers_as_json(official_client):
 def test_people_outside_the_admin_cannot_see_imports(client):
     run = upload_as_superuser(client)
     client.logout()
-    get_user_model().objects.create_user("citizen", password="unused-pw-2")
-    client.login(username="citizen", password="unused-pw-2")
+    client.force_login(get_user_model().objects.create_user("citizen", password="unused-pw-2"))
     for page in ("change/", "errors.csv", "progress/"):
         response = client.get(f"/admin/blacklist/importrun/{run.pk}/{page}")
         assert response.status_code == 302  # to the login page
