@@ -1,12 +1,16 @@
 """Credit platforms in the admin: clients, their keys (shown once), and the query audit log."""
 
 import itertools
+import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
@@ -17,6 +21,9 @@ from blacklist.api_clients import api_clients_disable, api_key_issue
 from blacklist.csvfiles import write_csv
 from blacklist.models import ApiClient, ApiKey, ApiScope, QueryLog
 from blacklist.models.platforms import scopes_of
+
+# The session holds only this one-time token of a confirmed issue, never a key.
+PENDING_ISSUE = "api-key-issue-pending"
 
 # The library's own key model is unused: keys here belong to a client.
 admin.site.unregister(APIKey)
@@ -61,15 +68,38 @@ class ApiClientAdmin(admin.ModelAdmin):
     actions = ["issue_key", "disable"]
 
     @admin.action(description=_("Issue a new key (shown once)"), permissions=["change"])
-    def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
-        for client in queryset:
-            key = api_key_issue(client=client, name=timezone.localtime().strftime("%Y-%m-%d %H:%M"))
+    def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> HttpResponse:
+        """Asks first, then shows the keys on one page, never in messages or the session
+        (the portal keeps only hashes). The confirmation carries a one-time token, so a
+        reload of the keys' page neither shows them again nor issues more."""
+        if "post" not in request.POST:
+            token = secrets.token_urlsafe(32)
+            request.session[PENDING_ISSUE] = token
+            return self._key_page(request, "confirm_key.html", clients=queryset, token=token)
+        expected = request.session.pop(PENDING_ISSUE, "")
+        if not expected or not secrets.compare_digest(expected, request.POST.get("token", "")):
             self.message_user(
-                request,
-                _("New key for %(client)s, shown only now: %(key)s")
-                % {"client": client.name, "key": key},
-                messages.WARNING,
+                request, _("These keys were shown once and are not shown again."), messages.ERROR
             )
+            return HttpResponseRedirect(request.get_full_path())
+        name = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        issued = [(client, api_key_issue(client=client, name=name)) for client in queryset]
+        return self._key_page(request, "new_keys.html", issued=issued)
+
+    def _key_page(self, request: HttpRequest, template: str, **context: object) -> HttpResponse:
+        response = TemplateResponse(
+            request,
+            f"admin/blacklist/apiclient/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("New API keys"),
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                **context,
+            },
+        )
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description=_("Disable the selected clients"), permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:

@@ -1,6 +1,7 @@
 """The audit log of platforms' queries: what is kept, retention, and the officials' admin."""
 
 import datetime
+import re
 
 import pytest
 from django.conf import settings
@@ -83,18 +84,57 @@ def test_officials_filter_and_export_the_log_as_csv_with_hmacs_only(
     assert zhang.id_number not in text
 
 
+def issue_key(officer: Client, platform: Platform):
+    """The admin action as an official uses it: ask, confirm; the keys' page."""
+    chosen = {"action": "issue_key", "_selected_action": [platform.client.pk]}
+    confirm = officer.post("/admin/blacklist/apiclient/", chosen)
+    assert confirm.status_code == 200
+    token = confirm.context["token"]
+    return officer.post("/admin/blacklist/apiclient/", {**chosen, "post": "yes", "token": token})
+
+
+def key_on(page) -> str:
+    return re.findall(r'<code class="api-key">([^<]+)</code>', page.content.decode())[0]
+
+
 def test_the_admin_issues_a_key_shown_once_that_then_works(officer: Client, bank: Platform):
-    response = officer.post(
-        "/admin/blacklist/apiclient/",
-        {"action": "issue_key", "_selected_action": [bank.client.pk]},
-        follow=True,
-    )
-    message = next(str(m) for m in response.context["messages"])
-    key = message.rsplit(" ", 1)[-1]
+    page = issue_key(officer, bank)
+    key = key_on(page)
+
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
     assert Platform(bank.client, key).get("/api/v1/programmes/").status_code == 200
     assert ApiKey.objects.filter(client=bank.client).count() == 2
+    secret = key.partition(".")[2]
     detail = officer.get(f"/admin/blacklist/apiclient/{bank.client.pk}/change/").content.decode()
-    assert key.partition(".")[2] not in detail
+    assert secret not in detail
+
+
+def test_a_new_key_is_never_kept_in_the_messages_cookie_or_the_session(
+    officer: Client, bank: Platform
+):
+    page = issue_key(officer, bank)
+    secret = key_on(page).partition(".")[2]
+    after = officer.get("/admin/blacklist/apiclient/")
+
+    assert list(after.context["messages"]) == []
+    assert all(secret not in morsel.value for morsel in officer.cookies.values())
+    assert secret not in str(dict(officer.session.items()))
+
+
+def test_reloading_the_keys_page_neither_shows_the_key_again_nor_issues_another(
+    officer: Client, bank: Platform
+):
+    page = issue_key(officer, bank)
+    key = key_on(page)
+    reload = officer.post(
+        page.wsgi_request.get_full_path(), page.wsgi_request.POST.copy(), follow=True
+    )
+
+    text = reload.content.decode()
+    assert key not in text and key.partition(".")[2] not in text
+    assert "These keys were shown once and are not shown again." in text
+    assert ApiKey.objects.filter(client=bank.client).count() == 2
 
 
 def test_the_admin_creates_a_client_with_scopes_ticked(officer: Client):
