@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
 import os
 import re
 import unicodedata
@@ -55,6 +56,7 @@ __all__ = [
     "redact_id_numbers",
     "seal_bytes",
     "seal_text",
+    "split_id_number",
     "unseal_bytes",
     "unseal_text",
 ]
@@ -596,6 +598,8 @@ _LATIN1_CONTROLS = str.maketrans(
 # Code points whose NFKC form is a digit, an X or a separator lie in the first two planes.
 _LAST_SCANNED = 0x1FFFF
 
+_ESCAPE_PARTS = re.compile(r"(\\[xuU]|\\.)([0-9a-fA-F]*)")
+
 # One character of a form: the set of characters that may stand there (hex in either case).
 _Piece = frozenset[str]
 _Form = tuple[_Piece, ...]
@@ -610,16 +614,13 @@ def _any_case_hex(text: str) -> _Form:
 
 
 def _escaped(char: str) -> set[_Form]:
-    """repr()/ascii() and JSON escapes of a character (\\u3000, \\xa0, \\ud835\\udfce, \\n)."""
+    """repr()/ascii() and JSON escapes of a character (\\u3000, \\xa0, \\ud835\\udfce, \\f)."""
     forms: set[_Form] = set()
-    code = ord(char)
-    python = ascii(char)[1:-1]
-    if python != char:
-        head, digits = (python[:2], python[2:]) if python[1] in "xuU" else (python, "")
-        forms.add(_literal(head) + _any_case_hex(digits))
-    units = [code] if code <= 0xFFFF else [0xD7C0 + (code >> 10), 0xDC00 | (code & 0x3FF)]
-    if code > 0x7E or code < 0x20:
-        forms.add(sum((_literal(r"\u") + _any_case_hex(f"{u:04x}") for u in units), ()))
+    for escaped in {ascii(char)[1:-1], json.dumps(char)[1:-1]} - {char}:
+        form: _Form = ()
+        for kind, digits in _ESCAPE_PARTS.findall(escaped):
+            form += _literal(kind) + _any_case_hex(digits)
+        forms.add(form)
     return forms
 
 
@@ -687,6 +688,14 @@ def _tree_pattern(node: dict) -> str:  # type: ignore[type-arg]
     return f"(?:{body})?" if ends else body
 
 
+# An ASCII digit that ends an escape (%20, \\u3000) is no digit right before a number. (Other
+# hex digits of an escape may begin a match: masking too much is the safe side.)
+_ASCII_DIGIT_NOT_ENDING_AN_ESCAPE = (
+    r"(?:(?<![0-9])|(?<=%[0-9A-Fa-f][0-9])|(?<=\\x[0-9A-Fa-f][0-9])"
+    r"|(?<=\\u[0-9A-Fa-f]{3}[0-9])|(?<=\\U[0-9A-Fa-f]{7}[0-9]))"
+)
+
+
 @cache
 def _id_pattern() -> re.Pattern[str]:
     meaning, separators = _id_characters()
@@ -696,9 +705,10 @@ def _id_pattern() -> re.Pattern[str]:
     digit, last, separator = _trie(digit_forms), _trie(last_forms), _trie(separator_forms)
     # Only a digit right before or after stops a match: letters, Han and '=' may be glued on.
     # Look-behinds need a fixed width, so there is one for each length of a digit's forms.
-    not_after_digit = "".join(
-        f"(?<!{_trie(f for f in digit_forms if len(f) == length)})"
-        for length in sorted({len(f) for f in digit_forms})
+    ascii_digits = {_literal(c) for c in "0123456789"}
+    not_after_digit = _ASCII_DIGIT_NOT_ENDING_AN_ESCAPE + "".join(
+        f"(?<!{_trie(f for f in digit_forms - ascii_digits if len(f) == length)})"
+        for length in sorted({len(f) for f in digit_forms - ascii_digits})
     )
     # Most places in a text cannot begin a digit: one class rules them out before the rest.
     begins = _piece_pattern(frozenset().union(*(f[0] for f in digit_forms)))
@@ -707,8 +717,8 @@ def _id_pattern() -> re.Pattern[str]:
     return re.compile(f"(?={begins}){not_after_digit}(?:{resident}|{legacy})(?!{digit})")
 
 
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|[ntrfv])")
-_SHORT_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|[ntrf])")
+_SHORT_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f"}
 _UTF8_AS_LATIN1 = re.compile(
     "[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -729,7 +739,7 @@ def _utf8_read_back(match: re.Match[str]) -> str:
 def _read_back(found: str) -> str:
     """The characters someone typed, from the forms `_encodings` writes."""
     text = _ESCAPE.sub(_unescape, found)
-    text = text.encode("utf-16", "surrogatepass").decode("utf-16")  # JSON's surrogate pairs
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")  # JSON pairs
     text = unquote(text.replace("+", " "))
     return _UTF8_AS_LATIN1.sub(_utf8_read_back, text)
 
@@ -746,3 +756,13 @@ def redact_id_numbers(text: str) -> str:
 def contains_id_number(text: str) -> bool:
     """Whether `text` holds a resident ID number in any form `redact_id_numbers` masks."""
     return _id_pattern().search(text) is not None
+
+
+def split_id_number(text: str) -> tuple[str, str] | None:
+    """The first resident ID number in `text`, normalised, and the text around it (a name
+    typed beside the number), or None when there is none."""
+    found = _id_pattern().search(text)
+    if found is None:
+        return None
+    rest = (text[: found.start()] + " " + text[found.end() :]).strip()
+    return normalize_id(_read_back(found.group(0))), rest

@@ -18,7 +18,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blacklist import identity
+from blacklist import guard, identity
+from blacklist.identity import SubjectKind
 from blacklist.models import Entry, Subject, subject_hmac
 from blacklist.prepared import MARKER, prepared
 
@@ -51,8 +52,9 @@ def query_grams(folded_query: str) -> list[str]:
 def create_index_sql() -> list[str]:
     if connection.vendor == "postgresql":
         return [
-            # No foreign key: subjects are never deleted, and Django's flush (tests) truncates
-            # only the tables it knows, which a reference from here would forbid.
+            # No foreign key: Django's flush (tests) truncates only the tables it knows, which
+            # a reference from here would forbid. Subjects deleted (never published, taken out
+            # of a draft) are removed from here by the same code (unindex_subjects).
             f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
             "subject_id bigint PRIMARY KEY, grams text[] NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_grams ON {INDEX_TABLE} USING gin (grams)",
@@ -81,6 +83,57 @@ def index_subjects(rows: Iterable[tuple[int, str]]) -> None:
             )
         else:
             cursor.executemany(f"INSERT INTO {INDEX_TABLE} (rowid, grams) VALUES (%s, %s)", pairs)  # noqa: S608
+
+
+def reindex_subjects(rows: Iterable[tuple[int, str, str]]) -> None:
+    """Replace the grams of renamed subjects: (subject id, old name_key, new name_key).
+
+    Only current names are indexed: the public search shows and matches the name in force.
+    A contentless FTS5 table forgets a row only when given the grams it was fed.
+    """
+    changes = [(subject_id, gram_text(old), gram_text(new)) for subject_id, old, new in rows]
+    if not changes:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {INDEX_TABLE} (subject_id, grams) "  # noqa: S608
+                "VALUES (%s, string_to_array(%s, ' ')) "
+                "ON CONFLICT (subject_id) DO UPDATE SET grams = EXCLUDED.grams",
+                [(subject_id, new) for subject_id, _old, new in changes],
+            )
+            return
+        cursor.executemany(
+            f"INSERT INTO {INDEX_TABLE} ({INDEX_TABLE}, rowid, grams) "  # noqa: S608
+            "VALUES ('delete', %s, %s)",
+            [(subject_id, old) for subject_id, old, _new in changes],
+        )
+        cursor.executemany(
+            f"INSERT INTO {INDEX_TABLE} (rowid, grams) VALUES (%s, %s)",  # noqa: S608
+            [(subject_id, new) for subject_id, _old, new in changes],
+        )
+
+
+def unindex_subjects(rows: Iterable[tuple[int, str]]) -> None:
+    """Remove deleted subjects, given as (subject id, name_key), from the index.
+
+    A contentless FTS5 table forgets a row only when given the grams it was fed.
+    """
+    pairs = [(subject_id, gram_text(name_key)) for subject_id, name_key in rows]
+    if not pairs:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"DELETE FROM {INDEX_TABLE} WHERE subject_id = ANY(%s)",  # noqa: S608
+                [[subject_id for subject_id, _grams in pairs]],
+            )
+            return
+        cursor.executemany(
+            f"INSERT INTO {INDEX_TABLE} ({INDEX_TABLE}, rowid, grams) "  # noqa: S608
+            "VALUES ('delete', %s, %s)",
+            pairs,
+        )
 
 
 def rebuild_index(*, batch_size: int = 20_000) -> int:
@@ -129,27 +182,37 @@ class QueryRefused(Exception):
 @dataclass(frozen=True)
 class SearchRequest:
     text: str
+    name: str = ""  # the name an ID number must be searched with
     last4: str = ""
     region: str = ""
     programme: str = ""
 
 
 @dataclass(frozen=True)
+class SearchQuery:
+    """A search understood: by an ID number (and the name its entries must bear) or by name."""
+
+    by: str  # "id_number" or "name"
+    text: str  # by name: what was typed; by ID number: the normalised number
+    name: str = ""  # by ID number: the name typed with it, folded
+    kind: SubjectKind = SubjectKind.PERSON
+
+
+@dataclass(frozen=True)
 class SearchOutcome:
     by: str  # "id_number" or "name"
-    searched: str  # what was looked for: the normalised ID number, or the text typed
-    # a list when read through compiled SQL (see `_entries_by_id_number`)
+    searched: str  # what was looked for, as it may be shown: the masked ID number, or the text
     entries: QuerySet[Entry] | list[Entry]
 
 
-def entries_public_search(*, request: SearchRequest) -> SearchOutcome:
-    """Currently public entries for a full ID number (exact) or a name (folded).
-
-    Exact full-name matches come first, then names containing the query.
-    """
+def search_understand(*, request: SearchRequest) -> SearchQuery:
+    """What a visitor asks. A resident ID number is looked up only with the name (as the
+    national court site asks for 姓名 + 證件號碼); it may be typed in the name box's stead,
+    beside the name in one box. A credit code names an organisation, which is not masked."""
     text = request.text.strip()
-    number = identity.normalize_id(text)
-    if looks_like_id_number(number):
+    split = identity.split_id_number(text)
+    number, beside = split if split else (identity.normalize_id(text), "")
+    if split or looks_like_id_number(number):
         try:
             ident = identity.parse_identity(number)
         except identity.IdentityError:
@@ -157,15 +220,22 @@ def entries_public_search(*, request: SearchRequest) -> SearchOutcome:
                 "id_invalid",
                 _("This is not a valid ID number: please check every digit, or search by name."),
             ) from None
-        found = _entries_by_id_number(subject_hmac(ident.number), request)
-        return SearchOutcome("id_number", ident.number, found)
-    folded = identity.fold_name(text)
+        name = identity.fold_name(request.name.strip() or beside)
+        if ident.kind == SubjectKind.PERSON and not name:
+            raise QueryRefused(
+                "name_required",
+                _(
+                    "Enter the person's full name together with the ID number: an ID number "
+                    "is looked up only with the name it belongs to."
+                ),
+            )
+        return SearchQuery("id_number", ident.number, name=name, kind=ident.kind)
     if len(text) > MAX_QUERY_CHARACTERS:
         raise QueryRefused(
             "too_long",
             _("Please enter at most %(max)d characters.") % {"max": MAX_QUERY_CHARACTERS},
         )
-    if sum(c.isalnum() for c in folded) < MIN_QUERY_CHARACTERS:
+    if sum(c.isalnum() for c in identity.fold_name(text)) < MIN_QUERY_CHARACTERS:
         raise QueryRefused(
             "too_short",
             _(
@@ -173,12 +243,40 @@ def entries_public_search(*, request: SearchRequest) -> SearchOutcome:
                 "number: a single character would list too many people."
             ),
         )
+    return SearchQuery("name", text)
+
+
+def search_probes(query: SearchQuery) -> list[guard.Probe]:
+    """What a search guesses, for the screening guard: every ID search counts against the
+    daily cap; a person's ID number as a guess about its mask, and the name tried with it;
+    a name as a guess about each one-character mask it fits."""
+    if query.by == "name":
+        return guard.name_probes(query.text)
+    probes = [guard.search_probe()]
+    if query.kind == SubjectKind.PERSON and (probe := guard.id_probe(query.text)):
+        probes += [probe, guard.id_name_probe(query.text, query.name)]
+    return probes
+
+
+def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> SearchOutcome:
+    """Currently public entries for an ID number with its name (exact) or a name (folded).
+
+    An ID number with a name its entries do not bear answers exactly as an ID number with
+    no entries: nothing. By name, exact full-name matches come first, then names that
+    contain the query.
+    """
+    if query.by == "id_number":
+        found = _entries_by_id_number(subject_hmac(query.text), request)
+        if query.name:
+            found = [entry for entry in found if entry.subject.name_key == query.name]
+        return SearchOutcome("id_number", identity.mask_id(query.text), found)
+    folded = identity.fold_name(query.text)
     found = _results().filter(
         subject_id__in=subjects_matching_name(folded), subject__name_key__contains=folded
     )
     exact_first = Case(When(subject__name_key=folded, then=Value(0)), default=Value(1))
     found = _filtered(found, request).order_by(exact_first, "subject__name_key", "id")
-    return SearchOutcome("name", text, found)
+    return SearchOutcome("name", query.text, found)
 
 
 def _results(*, today: datetime.date | None = None) -> QuerySet[Entry]:

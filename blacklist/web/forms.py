@@ -17,6 +17,18 @@ class SearchForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "search"}),
     )
+    name = forms.CharField(
+        label=_("Full name (with an ID number)"),
+        max_length=MAX_QUERY_CHARACTERS,
+        required=False,
+        help_text=_(
+            "An ID number is looked up only together with the full name of the person it "
+            "belongs to, as on the national court enforcement site. An ID number with another "
+            "name answers “not found”, so nobody can try out the hidden digits of a masked "
+            "number."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     last4 = forms.RegexField(
         label=_("Last four characters of the ID number"),
         regex=r"^\s*[0-9０-９]{3}[0-9０-９xXｘＸ]\s*$",
@@ -39,6 +51,7 @@ class SearchForm(forms.Form):
         programme = data.get("programme")
         return SearchRequest(
             text=data["q"],
+            name=data.get("name") or "",
             last4=(data.get("last4") or "").strip(),
             region=data.get("region") or "",
             programme=programme.code if programme else "",

@@ -21,10 +21,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from blacklist import downloads, exports, identity, objections, selectors, stats
-from blacklist.client_address import address_key
-from blacklist.models import Entry, Objection, SnapshotAudience
-from blacklist.search import QueryRefused, entries_public_search, entry_public, looks_like_id_number
+from blacklist import downloads, exports, guard, identity, objections, selectors, stats
+from blacklist.client_address import address_key, client_address
+from blacklist.models import Entry, Objection, ProbeFamily, SnapshotAudience
+from blacklist.search import (
+    QueryRefused,
+    entries_public_search,
+    entry_public,
+    looks_like_id_number,
+    search_probes,
+    search_understand,
+)
 from blacklist.web.charts import bar_chart
 from blacklist.web.forms import ObjectionForm, SearchForm
 
@@ -53,17 +60,28 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(data)
     if not form.is_valid():
         return _search_page(request, form, status=400 if data else 200)
+    asked = form.search_request()
     try:
-        outcome = entries_public_search(request=form.search_request())
+        query = search_understand(request=asked)
+        guard.guard(
+            actor=guard.Actor.of_address(client_address(request)), probes=search_probes(query)
+        )
     except QueryRefused as refused:
         form.add_error("q", refused.message)
         return _search_page(request, form, status=400)
-    if outcome.by == "name" and request.method == "POST":
+    except guard.EnumerationSuspected as refused:
+        return _search_refused(request, refused)
+    if query.by == "name" and request.method == "POST" and not any(
+        identity.contains_id_number(value) for value in data.values()
+    ):
         return HttpResponseRedirect(f"{reverse('search')}?{_search_query(form)}", status=303)
+    outcome = entries_public_search(query=query, request=asked)
     page = _results_page(outcome.entries, request.GET.get("page"))
     if outcome.by == "id_number":
-        searched = identity.mask_id(outcome.searched)
-        return _search_page(request, SearchForm(), page=page, by=outcome.by, searched=searched)
+        # the form comes back empty: the number is shown only masked, in the heading
+        return _search_page(
+            request, SearchForm(), page=page, by=outcome.by, searched=outcome.searched
+        )
     return _search_page(
         request,
         form,
@@ -72,6 +90,16 @@ def search(request: HttpRequest) -> HttpResponse:
         searched=outcome.searched,
         query=_search_query(form) + "&",
     )
+
+
+def _search_refused(request: HttpRequest, refused: guard.EnumerationSuspected) -> HttpResponse:
+    """Too many ID searches today, or searches that try out what a mask hides."""
+    capped = refused.family == ProbeFamily.ID_SEARCHES
+    response = render(
+        request, "429.html", {"guard": "cap" if capped else "enumeration"}, status=429
+    )
+    response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def _results_page(entries: QuerySet[Entry] | list[Entry], number: str | None) -> Page:
@@ -94,7 +122,8 @@ def _search_page(
     echo_q = "" if looks_like_id_number(identity.normalize_id(typed)) else typed
     context = {
         "form": form,
-        "echo_q": echo_q,
+        "echo_q": identity.redact_id_numbers(echo_q),
+        "echo_name": identity.redact_id_numbers(str(form["name"].value() or "")),
         "programmes": selectors.programme_choices(),
         **context,
     }

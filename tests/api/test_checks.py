@@ -1,6 +1,7 @@
 """POST /api/v1/checks/: screening customers by ID number and/or name, now or on a past day."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
@@ -49,10 +50,10 @@ def test_lower_case_x_and_spaces_match_the_same_person(bank: Platform):
     assert result["listed"] is True
 
 
-def test_a_name_alone_matches_folded_full_names_and_says_it_is_no_identification(bank: Platform):
+def test_a_name_alone_matches_folded_full_names_and_never_answers_listed(bureau: Platform):
     publish([person("張三豐")])
     (hit, miss, part) = answers(
-        bank.check(
+        bureau.check(
             [
                 {"ref": "a", "name": "张三丰"},
                 {"ref": "b", "name": "张三"},
@@ -60,10 +61,33 @@ def test_a_name_alone_matches_folded_full_names_and_says_it_is_no_identification
             ]
         )
     )
-    assert hit["listed"] is True and hit["match"] == "name"
+    assert hit["listed"] is None and hit["match"] == "name"
+    assert [entry["subject"]["name"] for entry in hit["entries"]] == ["張三豐"]
     assert "not an identification" in hit["note"]
-    assert miss["listed"] is False and miss["match"] is None
-    assert part["listed"] is False
+    assert miss["listed"] is None and miss["match"] is None and miss["entries"] == []
+    assert part["listed"] is None and part["match"] is None
+
+
+def test_a_name_alone_tells_a_client_without_identity_only_that_a_name_matched(bank: Platform):
+    listed = person("丁伟涛")
+    publish([listed])
+
+    (hit, miss) = answers(
+        bank.check([{"ref": "a", "name": "丁伟涛"}, {"ref": "b", "name": "丁明涛"}])
+    )
+
+    assert hit == {
+        "ref": "a",
+        "listed": None,
+        "match": "name",
+        "name_agrees": None,
+        "entries": [],
+        "note": "A listed entry bears this name. A name is not an identification: check this "
+        "customer by ID number to learn whether they are listed.",
+        "error": None,
+    }
+    assert miss["match"] is None and miss["entries"] == [] and miss["note"] is None
+    assert entry_of(listed).public_id not in json.dumps([hit, miss])
 
 
 def test_an_id_match_says_whether_the_name_given_agrees(bank: Platform):
@@ -256,4 +280,4 @@ def test_control_characters_in_a_name_are_no_part_of_it(bank: Platform):
     zhang = person("张三")
     publish([zhang])
     (result,) = bank.check([{"ref": "1", "name": "张\u0000三"}]).json()["results"]
-    assert result["listed"] is True and result["match"] == "name"
+    assert result["listed"] is None and result["match"] == "name"

@@ -73,7 +73,7 @@ def test_an_id_number_with_full_width_digits_spaces_and_lower_case_x_finds_the_p
     number = listed.id_number
     typed = f"{number[:6]} {number[6:14]} {number[14:]}".translate(FULL_WIDTH).replace("Ｘ", "ｘ")
 
-    response = en.post("/search/", {"q": typed})
+    response = en.post("/search/", {"q": typed, "name": "刘洋"})
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -187,7 +187,9 @@ def test_it_never_shows_an_entry_that_is_not_currently_public(client, make_hidde
     make_hidden(hidden)
 
     by_name = results(search(client, "赵钱孙").content.decode())
-    by_id = results(client.post("/search/", {"q": hidden.id_number}).content.decode())
+    by_id = results(
+        client.post("/search/", {"q": hidden.id_number, "name": hidden.name}).content.decode()
+    )
 
     assert by_name == [entry_of(shown).public_id]
     assert by_id == []
@@ -198,9 +200,13 @@ def test_an_entry_revoked_after_a_search_for_its_id_number_is_not_found_by_the_n
     publish([listed])
     entry = entry_of(listed)
 
-    before = results(client.post("/search/", {"q": listed.id_number}).content.decode())
+    before = results(
+        client.post("/search/", {"q": listed.id_number, "name": listed.name}).content.decode()
+    )
     publication.entry_revoke(entry=entry, reason="错误列入", by=factories.official("x"))
-    after = results(client.post("/search/", {"q": listed.id_number}).content.decode())
+    after = results(
+        client.post("/search/", {"q": listed.id_number, "name": listed.name}).content.decode()
+    )
 
     assert before == [entry.public_id]
     assert after == []
@@ -210,9 +216,13 @@ def test_an_id_number_is_no_longer_found_the_day_after_its_term_ends(client):
     listed = person("刘洋")
     publish([listed], end=today())
 
-    found_today = results(client.post("/search/", {"q": listed.id_number}).content.decode())
+    found_today = results(
+        client.post("/search/", {"q": listed.id_number, "name": listed.name}).content.decode()
+    )
     with mock.patch("django.utils.timezone.localdate", return_value=today() + ONE_DAY):
-        page = client.post("/search/", {"q": listed.id_number}).content.decode()
+        page = client.post(
+            "/search/", {"q": listed.id_number, "name": listed.name}
+        ).content.decode()
 
     assert found_today == [entry_of(listed).public_id]
     assert results(page) == []
@@ -223,8 +233,8 @@ def test_the_filters_narrow_a_search_by_id_number_too(client):
     publish([listed])
     factories.programme(code="other-public")
 
-    same_last4 = {"q": listed.id_number, "last4": listed.id_number[-4:]}
-    other_programme = {"q": listed.id_number, "programme": "other-public"}
+    same_last4 = {"q": listed.id_number, "name": listed.name, "last4": listed.id_number[-4:]}
+    other_programme = {"q": listed.id_number, "name": listed.name, "programme": "other-public"}
 
     assert results(client.post("/search/", same_last4).content.decode()) == [
         entry_of(listed).public_id
@@ -263,7 +273,7 @@ def test_an_id_number_posted_from_the_home_page_is_answered_without_echoing_it(c
     listed, other = person("刘洋"), person("陈静")
     publish([listed, other])
 
-    response = client.post("/search/", {"q": listed.id_number})
+    response = client.post("/search/", {"q": listed.id_number, "name": listed.name})
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -277,7 +287,7 @@ def test_an_id_number_posted_with_a_malformed_filter_is_not_echoed(client):
     listed = person("刘洋")
     publish([listed])
 
-    response = client.post("/search/", {"q": listed.id_number, "last4": "12"})
+    response = client.post("/search/", {"q": listed.id_number, "name": listed.name, "last4": "12"})
 
     assert response.status_code in {200, 400}
     factories.assert_no_full_ids(response.content.decode(), [listed.id_number])
@@ -287,7 +297,7 @@ def test_an_id_number_not_listed_says_so_with_the_masked_number(en):
     absent = person("刘洋")
     publish([person("陈静")])
 
-    page = en.post("/search/", {"q": absent.id_number}).content.decode()
+    page = en.post("/search/", {"q": absent.id_number, "name": absent.name}).content.decode()
 
     masked = absent.id_number[:6] + "********" + absent.id_number[-4:]
     assert f"No entry in force was found for the ID number {masked}" in page
