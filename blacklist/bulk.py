@@ -8,7 +8,7 @@ table's end, and looks up only the few subjects known before.
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Max
@@ -161,19 +161,30 @@ def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
     return created
 
 
-def subject_lookup(digests: Sequence[str], *, notice_id: int) -> dict[str, bool]:
-    """For the digests of known subjects: whether the notice already lists them."""
-    found: dict[str, bool] = {}
+class KnownSubject(NamedTuple):
+    """A subject an import row names by its ID number, as the registry holds it."""
+
+    on_notice: bool  # the notice already lists it
+    name: str
+    name_key: str
+
+
+def subject_lookup(digests: Sequence[str], *, notice_id: int) -> dict[str, KnownSubject]:
+    """The subjects known by these digests: their names, and whether the notice lists them."""
+    found: dict[str, KnownSubject] = {}
     with connection.cursor() as cursor:
         for start in range(0, len(digests), LOOKUP_CHUNK):
             chunk = digests[start : start + LOOKUP_CHUNK]
             cursor.execute(
                 f"SELECT s.id_hmac, EXISTS (SELECT 1 FROM {_table(Entry)} e "  # noqa: S608
-                f"WHERE e.notice_id = %s AND e.subject_id = s.id) "
+                f"WHERE e.notice_id = %s AND e.subject_id = s.id), s.name, s.name_key "
                 f"FROM {_table(Subject)} s WHERE s.id_hmac IN ({', '.join(['%s'] * len(chunk))})",
                 [notice_id, *chunk],
             )
-            found.update((digest, bool(listed)) for digest, listed in cursor.fetchall())
+            found.update(
+                (digest, KnownSubject(bool(listed), name, name_key))
+                for digest, listed, name, name_key in cursor.fetchall()
+            )
     return found
 
 

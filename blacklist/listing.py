@@ -51,6 +51,7 @@ class ListingResult:
     entries: int
     subjects_created: int
     subjects_linked: int
+    subjects_renamed: int = 0
 
 
 def default_term_start(notice: Notice) -> datetime.date:

@@ -8,6 +8,7 @@ from blacklist import identity
 from blacklist.models import (
     Entry,
     EntryStatus,
+    FormerName,
     Notice,
     Programme,
     QueryLog,
@@ -20,12 +21,15 @@ from blacklist.prepared import prepared
 def subjects_matching(
     *, query: str, subjects: QuerySet[Subject] | None = None
 ) -> QuerySet[Subject]:
-    """Officials' lookup: an exact ID number by its HMAC, otherwise a folded name fragment."""
+    """Officials' lookup: an exact ID number by its HMAC, otherwise a folded name fragment
+    of the current or a former name."""
     subjects = Subject.objects.all() if subjects is None else subjects
     try:
         ident = identity.parse_identity(query)
     except identity.IdentityError:
-        return subjects.filter(name_key__contains=identity.fold_name(query))
+        folded = identity.fold_name(query)
+        formerly = FormerName.objects.filter(name_key__contains=folded).values("subject_id")
+        return subjects.filter(Q(name_key__contains=folded) | Q(pk__in=formerly))
     digest = subject_hmac(ident.number)
     return subjects.filter(id_hmac=digest)
 

@@ -2,12 +2,14 @@
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from blacklist import api_clients, digests, exports, notify, publication
 from blacklist.importing import pipeline
-from blacklist.models import ImportRun
+from blacklist.models import ImportRun, NameChoice
 
 COMMON = {"acks_late": True, "max_retries": 5, "retry_backoff": True, "retry_jitter": True}
 
@@ -62,8 +64,10 @@ def validate_import(run_id: int) -> str:
 
 
 @shared_task(autoretry_for=(OperationalError,), time_limit=3600, soft_time_limit=3500, **COMMON)
-def commit_import(run_id: int) -> str:
-    return pipeline.import_commit(run=ImportRun.objects.get(pk=run_id)).status
+def commit_import(run_id: int, names: str = NameChoice.KEEP, by_id: int | None = None) -> str:
+    by = get_user_model().objects.get(pk=by_id) if by_id is not None else None
+    run = ImportRun.objects.get(pk=run_id)
+    return pipeline.import_commit(run=run, names=NameChoice(names), by=by).status
 
 
 def start_validation(run: ImportRun) -> None:
@@ -74,11 +78,14 @@ def start_validation(run: ImportRun) -> None:
         transaction.on_commit(lambda: validate_import.delay(run.pk))
 
 
-def start_commit(run: ImportRun) -> None:
+def start_commit(
+    run: ImportRun, *, names: NameChoice = NameChoice.KEEP, by: AbstractBaseUser | None = None
+) -> None:
     if run.valid <= settings.IMPORT_INLINE_MAX_ROWS:
-        pipeline.import_commit(run=run)
+        pipeline.import_commit(run=run, names=names, by=by)
     else:
-        transaction.on_commit(lambda: commit_import.delay(run.pk))
+        by_id = by.pk if by is not None else None
+        transaction.on_commit(lambda: commit_import.delay(run.pk, NameChoice(names).value, by_id))
 
 
 # Webhooks. A failed delivery is not a task failure: its retries are scheduled in the

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from blacklist import tasks
 from blacklist.csvfiles import write_csv
 from blacklist.importing.pipeline import import_progress, import_start
-from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus
+from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
 
 ERRORS_SHOWN = 200
 
@@ -32,6 +32,21 @@ class UploadForm(forms.Form):
         label=gettext_lazy("List file"),
         help_text=gettext_lazy("CSV (UTF-8 or GB18030) or Excel .xlsx; the first sheet is read."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+
+class ConfirmForm(forms.Form):
+    """The confirmation of a validated file, with the choice for known subjects named
+    differently (asked only when the file has such rows)."""
+
+    names = forms.TypedChoiceField(
+        choices=NameChoice.choices,
+        coerce=NameChoice,
+        initial=NameChoice.KEEP,
+        required=False,
+        empty_value=NameChoice.KEEP,
+        widget=forms.RadioSelect,
+        label=gettext_lazy("Known ID numbers under another name"),
     )
 
 
@@ -116,6 +131,7 @@ class ImportRunAdmin(admin.ModelAdmin):
             "in_progress": run.status
             in (ImportStatus.UPLOADED, ImportStatus.VALIDATING, ImportStatus.COMMITTING),
             "progress": import_progress(run=run),
+            "confirm_form": ConfirmForm(),
         }
         return TemplateResponse(request, "admin/blacklist/importrun/preview.html", context)
 
@@ -126,8 +142,14 @@ class ImportRunAdmin(admin.ModelAdmin):
         run = self._run(request, pk)
         if not self.has_add_permission(request):
             raise PermissionDenied
+        form = ConfirmForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, _("Choose what to do with the names."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:blacklist_importrun_change", args=[run.pk]))
         try:
-            tasks.start_commit(run)
+            tasks.start_commit(
+                run, names=form.cleaned_data["names"], by=cast(AbstractBaseUser, request.user)
+            )
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:blacklist_importrun_change", args=[run.pk]))

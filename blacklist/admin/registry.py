@@ -24,6 +24,7 @@ from blacklist.models import (
     ChangeEvent,
     Entry,
     EntryStatus,
+    FormerName,
     Notice,
     NoticeStatus,
     Programme,
@@ -281,6 +282,22 @@ def reason_page(
     return TemplateResponse(request, "admin/blacklist/reason.html", context)
 
 
+class FormerNameInline(admin.TabularInline):
+    """Names the subject was registered under before an import recorded a new spelling."""
+
+    model = FormerName
+    fields = ["name", "replaced_at", "import_run"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Subject)
 class SubjectAdmin(IdentitySearchMixin, ReadOnlyAdmin):
     list_display = ["name", "kind", "id_masked", "gender", "region_name", "created_at"]
@@ -288,6 +305,7 @@ class SubjectAdmin(IdentitySearchMixin, ReadOnlyAdmin):
     search_fields = ["name"]
     search_help_text = _("A full ID number or credit code (exact), or part of a name")
     fields = ["kind", "name", "id_masked", "gender", "region_code", "region_name", "created_at"]
+    inlines = [FormerNameInline]
 
 
 @admin.register(Entry)

@@ -111,14 +111,24 @@ class EntrySerializer(FeedEntrySerializer):
 
 
 # What the feed says: an entry came into force, or left the list for one of three reasons.
-FEED_KINDS = [ChangeKind.LISTED, ChangeKind.EXPIRED, ChangeKind.REVOKED, ChangeKind.WITHDRAWN]
+FEED_KINDS = [
+    ChangeKind.LISTED,
+    ChangeKind.UPDATED,
+    ChangeKind.EXPIRED,
+    ChangeKind.REVOKED,
+    ChangeKind.WITHDRAWN,
+]
 
 
 class ChangeEventSerializer(serializers.Serializer):
     seq = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(
         choices=[kind.value for kind in FEED_KINDS],
-        help_text="`listed`: add the entry; `expired`, `revoked`, `withdrawn`: remove it",
+        help_text=(
+            "`listed`: add the entry; `updated`: replace the entry you hold with this one (an "
+            "official recorded a new spelling of the name); `expired`, `revoked`, `withdrawn`: "
+            "remove it"
+        ),
     )
     reason = serializers.CharField(
         allow_blank=True, help_text="an official's reason, for revocations and withdrawals"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
@@ -26,13 +27,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist import identity
-from blacklist.bulk import refresh_statistics, subject_lookup, write_cache
+from blacklist.bulk import KnownSubject, refresh_statistics, subject_lookup, write_cache
 from blacklist.identity import SubjectKind
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
 from blacklist.importing.rows import FileRules, Problem, RowOutcome, chunk_judge
 from blacklist.importing.uploads import upload_opened, upload_store
 from blacklist.listing import ListingResult, PreparedListing, listing_defaults, listings_write
-from blacklist.models import ImportRun, ImportStatus, Notice, NoticeStatus
+from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
+from blacklist.renames import subjects_rename
 
 log = logging.getLogger(__name__)
 CHUNK = 5000
@@ -56,6 +58,7 @@ class Tally:
     warning_count: int = 0
     subjects_new: int = 0
     subjects_known: int = 0
+    name_conflicts: int = 0
     error_count: int = 0
     errors: list[dict[str, object]] = field(default_factory=list)
     warnings: list[dict[str, object]] = field(default_factory=list)
@@ -130,12 +133,23 @@ def import_validate(*, run: ImportRun, progress: ProgressCallback | None = None)
     return run
 
 
-def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -> ImportRun:
-    """Write a validated file to its notice, all rows or none."""
+def import_commit(
+    *,
+    run: ImportRun,
+    names: NameChoice = NameChoice.KEEP,
+    by: AbstractBaseUser | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportRun:
+    """Write a validated file to its notice, all rows or none.
+
+    `names` is the official's choice for rows whose ID number is known under another name:
+    keep the stored name, or record the file's spelling (the old name becomes a former name).
+    """
+    names = NameChoice(names)
     # COMMITTING is claimable again: a worker that died mid-commit rolled its writes back.
     claimed = ImportRun.objects.filter(
         pk=run.pk, status__in=[ImportStatus.VALIDATED, ImportStatus.COMMITTING], invalid=0
-    ).update(status=ImportStatus.COMMITTING)
+    ).update(status=ImportStatus.COMMITTING, name_choice=names, name_choice_by=by)
     run.refresh_from_db()
     if not claimed:
         if run.status == ImportStatus.COMMITTED:
@@ -154,6 +168,9 @@ def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -
             _refuse_if_already_imported(run)
             result = _write_spooled(run, notice=notice, progress=_reporter(run, "commit", progress))
             run.subjects_new, run.subjects_known = result.subjects_created, result.subjects_linked
+            run.subjects_renamed = result.subjects_renamed
+            if result.subjects_renamed:
+                transaction.on_commit(_queue_snapshot_rebuild)
             run.status = ImportStatus.COMMITTED
             run.committed_at = timezone.now()
             run.commit_seconds = time.monotonic() - started
@@ -174,10 +191,15 @@ def import_commit(*, run: ImportRun, progress: ProgressCallback | None = None) -
 
 
 def _write_spooled(run: ImportRun, *, notice: Notice, progress: Report) -> ListingResult:
-    created = linked = done = 0
+    created = linked = done = renamed = 0
+    # Only when validation saw a known subject named differently: the common file pays nothing.
+    rename = run.name_choice == NameChoice.UPDATE and run.name_conflicts > 0
     try:
         with write_cache():
             for chunk in _spooled(run):
+                if rename:
+                    names = [(str(r[_DIGEST]), str(r[_NAME]), str(r[_NAME_KEY])) for r in chunk]
+                    renamed += subjects_rename(names=names, import_run=run)
                 result = listings_write(notice=notice, rows=chunk)
                 created, linked = created + result.subjects_created, linked + result.subjects_linked
                 done += result.entries
@@ -190,7 +212,18 @@ def _write_spooled(run: ImportRun, *, notice: Notice, progress: Report) -> Listi
         ) from None
     if done != run.valid:
         raise ImportRefused("spool", _("The validated rows are incomplete; validate again."))
-    return ListingResult(entries=done, subjects_created=created, subjects_linked=linked)
+    return ListingResult(
+        entries=done, subjects_created=created, subjects_linked=linked, subjects_renamed=renamed
+    )
+
+
+def _queue_snapshot_rebuild() -> None:
+    """Renamed subjects change the published files: rewrite them now rather than at night.
+    Queued by name: services never import the tasks module."""
+    try:
+        current_app.send_task("blacklist.tasks.rebuild_snapshots", kwargs={"reason": "renames"})
+    except Exception:  # the nightly rebuild picks the work up
+        log.warning("could not queue the snapshot rebuild after renames", exc_info=True)
 
 
 def _refuse_if_already_imported(run: ImportRun) -> None:
@@ -205,7 +238,7 @@ def _refuse_if_already_imported(run: ImportRun) -> None:
 def _store(run: ImportRun, tally: Tally) -> None:
     for name in (
         "rows", "valid", "invalid", "duplicates", "warning_count", "subjects_new",
-        "subjects_known", "error_count", "errors", "warnings", "sample",
+        "subjects_known", "name_conflicts", "error_count", "errors", "warnings", "sample",
     ):  # fmt: skip
         setattr(run, name, getattr(tally, name))
 
@@ -305,8 +338,9 @@ def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Iterator[list[tuple[int
         yield chunk
 
 
-_DIGEST, _TERM_START, _TERM_END = (
-    PreparedListing._fields.index(name) for name in ("digest", "term_start", "term_end")
+_NAME, _NAME_KEY, _DIGEST, _TERM_START, _TERM_END = (
+    PreparedListing._fields.index(name)
+    for name in ("name", "name_key", "digest", "term_start", "term_end")
 )
 
 
@@ -315,7 +349,7 @@ def _check_chunk(
 ) -> list[tuple[str, ...]]:
     """Count judged rows and check the good ones against the rest of the file and the
     registry; returns the rows to spool."""
-    known = subject_lookup(  # digest -> on this notice already
+    known = subject_lookup(  # digest -> its stored name, on this notice already
         [ready[_DIGEST] for _n, _s, ready, _e, _w in outcomes if ready], notice_id=notice.pk
     )
     prepared: list[tuple[str, ...]] = []
@@ -324,9 +358,15 @@ def _check_chunk(
         if ready is not None:
             digest = ready[_DIGEST]
             first = seen.setdefault(bytes.fromhex(digest[:16]), number)
-            if first != number or known.get(digest) or ready[_TERM_END] <= ready[_TERM_START]:
+            stored = known.get(digest)
+            on_notice = stored is not None and stored.on_notice
+            if first != number or on_notice or ready[_TERM_END] <= ready[_TERM_START]:
                 listing = PreparedListing(*ready)
                 errors = [*errors, *_cross_problems(number, seq, listing, first, known, tally)]
+            elif stored is not None and stored.name_key != ready[_NAME_KEY]:
+                tally.name_conflicts += 1
+                listing = PreparedListing(*ready)
+                warnings = [*warnings, _name_differs(number, seq, listing, stored, notice=notice)]
         if errors:
             tally.add_errors(errors)
         if warnings:
@@ -342,7 +382,11 @@ def _check_chunk(
         if tally.invalid:
             continue  # the file cannot be committed
         if len(tally.sample) < SAMPLE_ROWS:
-            tally.sample.append(_as_published(number, PreparedListing(*ready), notice=notice))
+            tally.sample.append(
+                _as_published(
+                    number, PreparedListing(*ready), stored=known.get(ready[_DIGEST]), notice=notice
+                )
+            )
         prepared.append(ready)
     return prepared
 
@@ -352,7 +396,7 @@ def _cross_problems(
     seq: str,
     listing: PreparedListing,
     first: int,
-    known: dict[str, bool],
+    known: dict[str, KnownSubject],
     tally: Tally,
 ) -> list[Problem]:
     """A duplicate of row `first` in the file, a subject the notice already lists, a term that
@@ -367,7 +411,7 @@ def _cross_problems(
         tally.duplicates += 1
         message = _("The same ID number is already in row %(row)d of this file.")
         add("id_number", "duplicate_in_file", message % {"row": first})
-    if known.get(listing.digest):
+    if (stored := known.get(listing.digest)) is not None and stored.on_notice:
         message = _("This person or organisation is already listed by this notice.")
         add("id_number", "already_listed", message)
     if listing.term_end <= listing.term_start:  # ISO dates compare as text
@@ -375,12 +419,38 @@ def _cross_problems(
     return problems
 
 
-def _as_published(number: int, ready: PreparedListing, *, notice: Notice) -> dict[str, object]:
-    return {
+def _name_differs(
+    number: int, seq: str, listing: PreparedListing, stored: KnownSubject, *, notice: Notice
+) -> Problem:
+    """A known ID number under another name: published under the stored name unless the
+    official records the file's spelling when confirming. Masked, as everywhere else."""
+    message = _(
+        "This ID number (%(id)s) is already registered as %(stored)s; the file gives "
+        "%(given)s. The registered name is kept unless you choose to record the file's "
+        "spelling when confirming."
+    ) % {
+        "id": listing.id_masked,
+        "stored": _masked_name(stored.name, listing, notice=notice),
+        "given": _masked_name(listing.name, listing, notice=notice),
+    }
+    label = str(FIELD_LABELS["name"])
+    return Problem(number, label, "name_differs", message, listing.id_masked, seq)
+
+
+def _masked_name(name: str, listing: PreparedListing, *, notice: Notice) -> str:
+    return identity.mask_name(
+        name, kind=SubjectKind(listing.kind), style=notice.programme.name_mask
+    )
+
+
+def _as_published(
+    number: int, ready: PreparedListing, *, stored: KnownSubject | None, notice: Notice
+) -> dict[str, object]:
+    """A row as it will be published: a known subject keeps its registered name by default;
+    the file's spelling, if it differs, is shown beside it."""
+    row: dict[str, object] = {
         "row": number,
-        "name": identity.mask_name(
-            ready.name, kind=SubjectKind(ready.kind), style=notice.programme.name_mask
-        ),
+        "name": _masked_name(stored.name if stored else ready.name, ready, notice=notice),
         "id_number": ready.id_masked,
         "gender": ready.gender,
         "region": ready.region_name,
@@ -389,6 +459,9 @@ def _as_published(number: int, ready: PreparedListing, *, notice: Notice) -> dic
         "term_start": ready.term_start,
         "term_end": ready.term_end,
     }
+    if stored is not None and stored.name_key != ready.name_key:
+        row["name_in_file"] = _masked_name(ready.name, ready, notice=notice)
+    return row
 
 
 # --- progress ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from blacklist.importing.pipeline import import_commit, import_start, import_validate
-from blacklist.models import ImportRun, ImportStatus, Notice
+from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice
 
 
 class Command(BaseCommand):
@@ -22,9 +22,24 @@ class Command(BaseCommand):
         parser.add_argument("--notice", type=int, required=True, help="id of a draft notice")
         parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
         parser.add_argument("--json", action="store_true", help="end with one JSON summary line")
+        parser.add_argument(
+            "--rename",
+            choices=NameChoice.values,
+            default=NameChoice.KEEP.value,
+            help="for an ID number already registered under another name: keep the registered "
+            "name (default), or update it to the file's spelling and keep the old one as a "
+            "former name",
+        )
 
     def handle(
-        self, *args: object, path: Path, notice: int, dry_run: bool, json: bool, **options: object
+        self,
+        *args: object,
+        path: Path,
+        notice: int,
+        dry_run: bool,
+        json: bool,
+        rename: str,
+        **options: object,
     ) -> None:
         try:
             target = Notice.objects.get(pk=notice)
@@ -40,7 +55,7 @@ class Command(BaseCommand):
         with ProgressBar(disable=json or not self.stderr.isatty()) as bar:
             run = import_validate(run=run, progress=bar.update)
             if run.can_commit and not dry_run:
-                run = import_commit(run=run, progress=bar.update)
+                run = import_commit(run=run, names=NameChoice(rename), progress=bar.update)
         accepted = run.status == ImportStatus.COMMITTED or (dry_run and run.can_commit)
         self._report(run, as_json=json)
         if not accepted:
@@ -57,6 +72,9 @@ class Command(BaseCommand):
             "created": run.subjects_new,
             "linked": run.subjects_known,
             "warnings": run.warning_count,
+            "name_differs": run.name_conflicts,
+            "rename": run.name_choice or None,
+            "renamed": run.subjects_renamed,
             "errors": [
                 {key: error[key] for key in ("row", "column", "code", "message")}
                 for error in run.errors
@@ -83,6 +101,21 @@ class Command(BaseCommand):
             )
         if run.error_count > 50:
             self.stdout.write(f"  … {run.error_count - 50} more errors (see the admin)")
+        if run.name_conflicts:
+            self._report_names(run)
+
+    def _report_names(self, run: ImportRun) -> None:
+        """Known ID numbers under another name, masked, and what became of them."""
+        differing = [w for w in run.warnings if w["code"] == "name_differs"]
+        for warning in differing[:50]:
+            self.stdout.write(f"  row {warning['row']} name_differs: {warning['message']}")
+        if run.name_conflicts > len(differing[:50]):
+            more = run.name_conflicts - len(differing[:50])
+            self.stdout.write(f"  … {more} more name_differs warnings (see the admin)")
+        if run.name_choice == NameChoice.UPDATE:
+            self.stdout.write(f"renamed {run.subjects_renamed} subjects to the file's spelling")
+        elif run.status == ImportStatus.COMMITTED:
+            self.stdout.write("kept the registered names (--rename update records the file's)")
 
 
 def json_dumps(value: object) -> str:
