@@ -13,7 +13,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -666,7 +666,19 @@ def _trie(forms: Iterable[_Form]) -> str:
 def _piece_pattern(piece: _Piece) -> str:
     if len(piece) == 1:
         return re.escape(next(iter(piece)))
-    return "[" + "".join(re.escape(c) for c in sorted(piece)) + "]"
+    # Runs as ranges: a class that lists characters beyond U+FFFF one by one is slow to search.
+    runs: list[list[int]] = []
+    for code in sorted(map(ord, piece)):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "[" + "".join(_run_pattern(start, end) for start, end in runs) + "]"
+
+
+def _run_pattern(start: int, end: int) -> str:
+    first, last = re.escape(chr(start)), re.escape(chr(end))
+    return first if start == end else f"{first}{last}" if end == start + 1 else f"{first}-{last}"
 
 
 def _tree_pattern(node: dict) -> str:  # type: ignore[type-arg]
@@ -697,7 +709,8 @@ _ASCII_DIGIT_NOT_ENDING_AN_ESCAPE = (
 
 
 @cache
-def _id_pattern() -> re.Pattern[str]:
+def _id_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(where a number may begin, the number itself)."""
     meaning, separators = _id_characters()
     digit_forms = {f for key in "0123456789" for c in meaning[key] for f in _encodings(c)}
     last_forms = digit_forms | {f for c in meaning["X"] for f in _encodings(c)}
@@ -710,11 +723,19 @@ def _id_pattern() -> re.Pattern[str]:
         f"(?<!{_trie(f for f in digit_forms - ascii_digits if len(f) == length)})"
         for length in sorted({len(f) for f in digit_forms - ascii_digits})
     )
-    # Most places in a text cannot begin a digit: one class rules them out before the rest.
+    # Most texts hold no character that can begin a digit: one class, searched fast, says so.
     begins = _piece_pattern(frozenset().union(*(f[0] for f in digit_forms)))
     resident = f"{digit}(?:{separator}*{digit}){{16}}{separator}*{last}"
     legacy = f"{digit}(?:{separator}*{digit}){{14}}"
-    return re.compile(f"(?={begins}){not_after_digit}(?:{resident}|{legacy})(?!{digit})")
+    number = f"(?={begins}){not_after_digit}(?:{resident}|{legacy})(?!{digit})"
+    return re.compile(begins), re.compile(number)
+
+
+def _numbers_in(text: str) -> Iterator[re.Match[str]]:
+    begins, number = _id_patterns()
+    first = begins.search(text)
+    # Searching from there keeps what comes before in sight of the look-behinds.
+    return number.finditer(text, first.start()) if first else iter(())
 
 
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8}|[ntrf])")
@@ -750,18 +771,22 @@ def _masked(match: re.Match[str]) -> str:
 
 def redact_id_numbers(text: str) -> str:
     """`text` with every resident ID number in it, in whatever form it was typed, masked."""
-    return _id_pattern().sub(_masked, text)
+    parts, done = [], 0
+    for found in _numbers_in(text):
+        parts += [text[done : found.start()], _masked(found)]
+        done = found.end()
+    return "".join([*parts, text[done:]]) if parts else text
 
 
 def contains_id_number(text: str) -> bool:
     """Whether `text` holds a resident ID number in any form `redact_id_numbers` masks."""
-    return _id_pattern().search(text) is not None
+    return next(_numbers_in(text), None) is not None
 
 
 def split_id_number(text: str) -> tuple[str, str] | None:
     """The first resident ID number in `text`, normalised, and the text around it (a name
     typed beside the number), or None when there is none."""
-    found = _id_pattern().search(text)
+    found = next(_numbers_in(text), None)
     if found is None:
         return None
     rest = (text[: found.start()] + " " + text[found.end() :]).strip()
