@@ -4,10 +4,28 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+PURGE_TASK = "Delete the screening guard's counts of past days"
+
+
+def schedule_purge(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    interval, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
+    PeriodicTask.objects.get_or_create(
+        name=PURGE_TASK,
+        defaults={"task": "blacklist.tasks.purge_guard_counts", "interval": interval},
+    )
+
+
+def unschedule_purge(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=PURGE_TASK).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("blacklist", "0018_subject_former_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
     operations = [
@@ -130,4 +148,69 @@ class Migration(migrations.Migration):
                 name="enumeration_alert_once_a_day",
             ),
         ),
+        migrations.CreateModel(
+            name="Guess",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("actor", models.CharField(max_length=80)),
+                (
+                    "family",
+                    models.CharField(
+                        choices=[
+                            ("id_mask", "ID numbers that differ only in the birth date"),
+                            ("id_names", "names tried against one ID number"),
+                            ("name_pattern", "names that differ in one character"),
+                            ("id_searches", "ID number searches over the daily cap"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("pattern", models.CharField(max_length=64)),
+                ("guess", models.CharField(max_length=64)),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "actor", "family", "pattern", "guess"),
+                        name="guess_once_a_day",
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="ClientDailyUsage",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("subjects", models.PositiveIntegerField(default=0)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="blacklist.apiclient",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("client", "day"), name="client_usage_once_a_day"
+                    )
+                ],
+            },
+        ),
+        migrations.RunPython(schedule_purge, unschedule_purge),
     ]
