@@ -40,21 +40,23 @@ def _now() -> object:
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
-def listings_insert(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
+def listings_insert(
+    notice_id: int, rows: Sequence[Sequence[object]], *, import_run_id: int | None = None
+) -> int:
     """Insert subjects that are new and one active entry per row; returns subjects created.
 
     Rows are prepared listings: the nine subject columns, then offence, measures,
     term start and term end. Names and numbers of tables and columns come from our
-    models, never from input.
+    models, never from input. The entries record `import_run_id` (the import writing them).
     """
     if not rows:
         return 0
     if connection.vendor != "postgresql":
-        created, indexed = _insert_sqlite(notice_id, rows)
+        created, indexed = _insert_sqlite(notice_id, rows, import_run_id)
         search.index_subjects(indexed)
         return created
     newest = Subject.objects.aggregate(newest=Max("id"))["newest"] or 0
-    created = _insert_postgresql(notice_id, rows)
+    created = _insert_postgresql(notice_id, rows, import_run_id)
     if created:
         # Ids only grow, so the subjects created just now are those above the newest before.
         search.index_subjects(
@@ -64,7 +66,7 @@ def listings_insert(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
 
 
 def _insert_sqlite(
-    notice_id: int, rows: Sequence[Sequence[object]]
+    notice_id: int, rows: Sequence[Sequence[object]], import_run_id: int | None
 ) -> tuple[int, list[tuple[int, str]]]:
     """Returns the subjects created, and their (id, name_key) for the search index."""
     now = _now()
@@ -75,9 +77,9 @@ def _insert_sqlite(
     )
     entry_sql = (
         f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
-        f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, announced, created_at, "
-        "updated_at) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', '', FALSE, %s, %s)"
+        f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, announced, import_run_id, "
+        "created_at, updated_at) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', '', FALSE, %s, %s, %s)"
     )
     with connection.cursor() as wrapper, connection.wrap_database_errors:
         # The driver's cursor: the debug wrapper would keep every parameter of every row.
@@ -102,7 +104,7 @@ def _insert_sqlite(
             entry_sql,
             [
                 # a missing id (a subject that vanished) fails the NOT NULL constraint
-                (public_id, notice_id, ids.get(row[3]), *row[9:13], now, now)
+                (public_id, notice_id, ids.get(row[3]), *row[9:13], import_run_id, now, now)
                 for public_id, row in zip(new_public_ids(len(rows)), rows, strict=True)
             ],
         )
@@ -121,7 +123,9 @@ def _subject_ids(cursor: Any, digests: Sequence[object]) -> Iterator[tuple[str, 
         yield from cursor.fetchall()
 
 
-def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
+def _insert_postgresql(
+    notice_id: int, rows: Sequence[Sequence[object]], import_run_id: int | None
+) -> int:
     now = timezone.now()
     staging = "listing_staging"
     columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id", "position")
@@ -149,14 +153,14 @@ def _insert_postgresql(notice_id: int, rows: Sequence[Sequence[object]]) -> int:
         created = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
-            f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, announced, created_at, "
-            "updated_at) "
+            f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, announced, import_run_id, "
+            "created_at, updated_at) "
             f"SELECT st.public_id, %s, s.id, st.offence, st.measures, st.term_start, st.term_end, "
-            f"'active', '', FALSE, %s, %s "
+            f"'active', '', FALSE, %s, %s, %s "
             f"FROM {staging} st JOIN {_table(Subject)} s USING (id_hmac) "
             # entries keep the order of the file, as on SQLite
             "ORDER BY st.position",
-            [notice_id, now, now],
+            [notice_id, import_run_id, now, now],
         )
     return created
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from blacklist import bulk, identity
 from blacklist.identity import Identity
-from blacklist.models import Notice, NoticeStatus, Programme
+from blacklist.models import ImportRun, Notice, NoticeStatus, Programme
 
 BATCH_SIZE = 2000
 
@@ -148,12 +148,17 @@ def listings_add(
         return listings_write(notice=notice, rows=prepared)
 
 
-def listings_write(*, notice: Notice, rows: Sequence[Sequence[object]]) -> ListingResult:
+def listings_write(
+    *, notice: Notice, rows: Sequence[Sequence[object]], import_run: ImportRun | None = None
+) -> ListingResult:
     """Write prepared listings (PreparedListing or the same plain tuple) in the caller's
     transaction. Subjects known from earlier notices are linked, not duplicated; a subject
     already on this notice breaks the one-entry-per-notice constraint and so the transaction.
+    Entries remember the import that wrote them, so that it can be taken out of a draft.
     """
-    created = bulk.listings_insert(notice.pk, rows)
+    created = bulk.listings_insert(
+        notice.pk, rows, import_run_id=import_run.pk if import_run else None
+    )
     return ListingResult(
         entries=len(rows), subjects_created=created, subjects_linked=len(rows) - created
     )

@@ -17,12 +17,21 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist import notify
 from blacklist.changes import announced_only, changes_record
-from blacklist.models import ChangeKind, Entry, EntryStatus, Notice, NoticeStatus
+from blacklist.models import (
+    ChangeKind,
+    Entry,
+    EntryStatus,
+    ImportRun,
+    ImportStatus,
+    Notice,
+    NoticeStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +43,38 @@ FOLLOW_UP_TASKS = ("blacklist.tasks.rebuild_snapshots", "blacklist.tasks.deliver
 
 
 def notice_approve(*, notice: Notice, by: AbstractBaseUser) -> Notice:
-    """Second pair of eyes: the approver must not be the official who prepared it."""
+    """Second pair of eyes: the approver put nothing on the notice, neither prepared it nor
+    uploaded or committed any of its rows."""
     if notice.prepared_by_id == by.pk:
         raise ValidationError(_("A notice must be approved by another official than its preparer."))
     with transaction.atomic():
+        # Locked as an import's commit locks it: a list committed meanwhile is either seen
+        # here or refused by the commit, which finds the notice no longer a draft.
+        Notice.objects.select_for_update().filter(pk=notice.pk).first()
+        if notice_rows_imported_by(notice=notice, by=by):
+            raise ValidationError(
+                _("A notice must be approved by an official who imported none of its rows.")
+            )
         changed = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.DRAFT).update(
             status=NoticeStatus.APPROVED, approved_by=by, updated_at=timezone.now()
         )
         if changed:
-            _audit_notice(notice, by=by, message="approved")
+            audit_notice(notice, by=by, message="approved")
     notice.refresh_from_db()
     if not changed and notice.status == NoticeStatus.DRAFT:
         raise ValidationError(_("Only a draft notice can be approved."))
     return notice
+
+
+def notice_rows_imported_by(*, notice: Notice, by: AbstractBaseUser) -> bool:
+    """Whether the official uploaded or committed a list whose rows are on the notice."""
+    return (
+        ImportRun.objects.filter(
+            notice_id=notice.pk, status__in=[ImportStatus.COMMITTING, ImportStatus.COMMITTED]
+        )
+        .filter(Q(uploaded_by_id=by.pk) | Q(committed_by_id=by.pk))
+        .exists()
+    )
 
 
 def notice_schedule(
@@ -57,7 +85,7 @@ def notice_schedule(
             pk=notice.pk, status__in=[NoticeStatus.APPROVED, NoticeStatus.SCHEDULED]
         ).update(status=NoticeStatus.SCHEDULED, publish_at=publish_at, updated_at=timezone.now())
         if changed:
-            _audit_notice(notice, by=by, message=f"scheduled for {publish_at.isoformat()}")
+            audit_notice(notice, by=by, message=f"scheduled for {publish_at.isoformat()}")
     notice.refresh_from_db()
     if notice.status != NoticeStatus.SCHEDULED:
         raise ValidationError(_("Only an approved notice can be scheduled."))
@@ -73,7 +101,7 @@ def notice_return_to_draft(*, notice: Notice, by: AbstractBaseUser) -> Notice:
             status=NoticeStatus.DRAFT, approved_by=None, publish_at=None, updated_at=timezone.now()
         )
         if changed:
-            _audit_notice(notice, by=by, message="returned to draft")
+            audit_notice(notice, by=by, message="returned to draft")
     notice.refresh_from_db()
     if notice.status != NoticeStatus.DRAFT:
         raise ValidationError(_("Only an approved or scheduled notice can be returned to draft."))
@@ -138,51 +166,106 @@ def _publish(
         changes = changes_record(entry_ids=entry_ids, kind=ChangeKind.LISTED)
         notice.refresh_from_db()
         notify.notice_published(notice=notice, changes=changes)
-        _audit_notice(notice, by=by, message=f"published with {len(entry_ids)} entries")
+        audit_notice(notice, by=by, message=f"published with {len(entry_ids)} entries")
         _follow_up("publication")
     log.info("notice %s published with %d entries", notice.pk, len(entry_ids))
     return True
 
 
-def notice_withdraw(*, notice: Notice, reason: str, by: AbstractBaseUser) -> Notice:
-    """Take a published notice back: all of its entries leave public view at once."""
-    if not reason.strip():
+def notice_withdrawal_request(*, notice: Notice, reason: str, by: AbstractBaseUser) -> Notice:
+    """Ask for a published notice to be taken back. Nothing leaves the list until another
+    official confirms it (`notice_withdrawal_confirm`); the one who asked may cancel it."""
+    reason = reason.strip()
+    if not reason:
         raise ValidationError(_("A withdrawal needs a reason."))
     with transaction.atomic():
         now = timezone.now()
-        changed = Notice.objects.filter(pk=notice.pk, status=NoticeStatus.PUBLISHED).update(
-            status=NoticeStatus.WITHDRAWN,
-            withdrawn_at=now,
-            withdrawal_reason=reason.strip(),
+        changed = Notice.objects.filter(
+            pk=notice.pk, status=NoticeStatus.PUBLISHED, withdrawal_requested_by__isnull=True
+        ).update(
+            withdrawal_requested_by=by,
+            withdrawal_requested_at=now,
+            withdrawal_reason=reason,
             updated_at=now,
         )
         if changed:
-            entry_ids = list(
-                Entry.objects.select_for_update()
-                .filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
-                .order_by("id")
-                .values_list("id", flat=True)
-            )
-            Entry.objects.filter(id__in=entry_ids, status=EntryStatus.ACTIVE).update(
-                status=EntryStatus.WITHDRAWN,
-                status_reason=reason.strip(),
-                status_changed_at=now,
-                updated_at=now,
-            )
-            changes = changes_record(
-                entry_ids=announced_only(entry_ids),
-                kind=ChangeKind.WITHDRAWN,
-                reason=reason.strip(),
-            )
-            notice.refresh_from_db()
-            notify.notice_withdrawn(notice=notice, reason=reason.strip(), changes=changes)
-            _audit_notice(notice, by=by, message=f"withdrawn: {reason.strip()}")
-            _follow_up("withdrawal")
-            log.info("notice %s withdrawn with %d entries", notice.pk, len(entry_ids))
+            audit_notice(notice, by=by, message=f"withdrawal asked for: {reason}")
     notice.refresh_from_db()
-    if notice.status != NoticeStatus.WITHDRAWN:
+    if changed or (notice.withdrawal_requested_by_id, notice.withdrawal_reason) == (by.pk, reason):
+        return notice  # asked for now, or the same request repeated
+    if notice.status != NoticeStatus.PUBLISHED:
         raise ValidationError(_("Only a published notice can be withdrawn."))
+    raise ValidationError(_("A withdrawal of this notice already awaits confirmation."))
+
+
+def notice_withdrawal_cancel(*, notice: Notice, by: AbstractBaseUser) -> Notice:
+    """Drop a withdrawal asked for: cancelled by the official who asked, or declined by another."""
+    with transaction.atomic():
+        changed = Notice.objects.filter(
+            pk=notice.pk, status=NoticeStatus.PUBLISHED, withdrawal_requested_by__isnull=False
+        ).update(
+            withdrawal_requested_by=None,
+            withdrawal_requested_at=None,
+            withdrawal_reason="",
+            updated_at=timezone.now(),
+        )
+        if changed:
+            audit_notice(notice, by=by, message="withdrawal request cancelled")
+    notice.refresh_from_db()
+    if not changed:
+        raise ValidationError(_("No withdrawal of this notice awaits confirmation."))
     return notice
+
+
+def notice_withdrawal_confirm(*, notice: Notice, by: AbstractBaseUser) -> Notice:
+    """The second official's confirmation: all of the notice's entries leave public view at
+    once, with the reason given when the withdrawal was asked for. Repeated, it does nothing."""
+    with transaction.atomic():
+        now = timezone.now()
+        changed = (
+            Notice.objects.filter(
+                pk=notice.pk, status=NoticeStatus.PUBLISHED, withdrawal_requested_by__isnull=False
+            )
+            .exclude(withdrawal_requested_by_id=by.pk)
+            .update(
+                status=NoticeStatus.WITHDRAWN, withdrawn_at=now, withdrawn_by=by, updated_at=now
+            )
+        )
+        if changed:
+            notice.refresh_from_db()
+            _withdraw_entries(notice, reason=notice.withdrawal_reason, now=now, by=by)
+    notice.refresh_from_db()
+    if changed or notice.status == NoticeStatus.WITHDRAWN:
+        return notice
+    if notice.status != NoticeStatus.PUBLISHED:
+        raise ValidationError(_("Only a published notice can be withdrawn."))
+    if notice.withdrawal_requested_by_id is None:
+        raise ValidationError(_("No withdrawal of this notice awaits confirmation."))
+    raise ValidationError(
+        _("A withdrawal must be confirmed by another official than the one who asked for it.")
+    )
+
+
+def _withdraw_entries(
+    notice: Notice, *, reason: str, now: datetime.datetime, by: AbstractBaseUser
+) -> None:
+    """In the withdrawing transaction: end the active entries, with feed, outbox and log."""
+    entry_ids = list(
+        Entry.objects.select_for_update()
+        .filter(notice_id=notice.pk, status=EntryStatus.ACTIVE)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    Entry.objects.filter(id__in=entry_ids, status=EntryStatus.ACTIVE).update(
+        status=EntryStatus.WITHDRAWN, status_reason=reason, status_changed_at=now, updated_at=now
+    )
+    changes = changes_record(
+        entry_ids=announced_only(entry_ids), kind=ChangeKind.WITHDRAWN, reason=reason
+    )
+    notify.notice_withdrawn(notice=notice, reason=reason, changes=changes)
+    audit_notice(notice, by=by, message=f"withdrawn: {reason}")
+    _follow_up("withdrawal")
+    log.info("notice %s withdrawn with %d entries", notice.pk, len(entry_ids))
 
 
 def entries_expire_due(*, today: datetime.date | None = None, batch_size: int = 5000) -> int:
@@ -277,7 +360,8 @@ def scheduler_account() -> AbstractBaseUser:
     return user
 
 
-def _audit_notice(notice: Notice, *, by: AbstractBaseUser | None, message: str) -> None:
+def audit_notice(notice: Notice, *, by: AbstractBaseUser | None, message: str) -> None:
+    """One admin log line for a step of the notice's workflow, naming who took it."""
     actor = by or scheduler_account()
     LogEntry.objects.create(
         user_id=actor.pk,

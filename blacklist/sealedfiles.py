@@ -1,7 +1,7 @@
 """Files sealed at rest: AES-GCM chunks under FIELD_ENCRYPTION_KEYS, written and read as streams.
 
-Used for whatever holds full ID numbers on disk: the identity snapshot files and the
-list files officials upload.
+Used for whatever holds full ID numbers on disk: the identity snapshot files, the list
+files officials upload and the documents people attach to objections.
 
 A sealed file is MAGIC, then records of a 4-byte big-endian length and a `seal_bytes` chunk.
 Each chunk's authenticated context is MAGIC + its index + whether it is the last one, so a file
@@ -12,7 +12,7 @@ import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from blacklist import identity
 
@@ -26,10 +26,16 @@ def _context(index: int, *, last: bool) -> bytes:
 
 
 class SealedWriter:
-    """Plain bytes in, sealed bytes on disk; the SHA-256 and size are of the plain bytes."""
+    """Plain bytes in, sealed bytes on disk; the SHA-256 and size are of the plain bytes.
 
-    def __init__(self, path: Path, *, keys: Sequence[str]) -> None:
-        self._file = path.open("xb")  # never over another file
+    Writes to a new file at `path`, or into an open binary file that stays the caller's
+    (a temporary file that is then handed to a storage backend).
+    """
+
+    def __init__(self, path: Path | IO[bytes], *, keys: Sequence[str]) -> None:
+        self._owned = isinstance(path, Path)
+        # A new path is never opened over another file.
+        self._file: IO[bytes] = path.open("xb") if isinstance(path, Path) else path
         self._keys = keys
         self._hash = hashlib.sha256()
         self._pending = bytearray()
@@ -50,12 +56,14 @@ class SealedWriter:
         self._seal(bytes(self._pending), last=True)  # even when empty: it marks the end
         self._pending.clear()
         self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        if self._owned:
+            os.fsync(self._file.fileno())
+            self._file.close()
         return self._hash.hexdigest()
 
     def discard(self) -> None:
-        self._file.close()
+        if self._owned:
+            self._file.close()
 
     def _seal(self, data: bytes, *, last: bool) -> None:
         blob = identity.seal_bytes(data, keys=self._keys, context=_context(self._index, last=last))

@@ -7,7 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from blacklist import api_clients, digests, exports, notify, publication
+from blacklist import api_clients, digests, exports, guard, notify, objections, publication
 from blacklist.importing import pipeline
 from blacklist.models import ImportRun, NameChoice
 
@@ -40,6 +40,12 @@ def purge_query_log() -> int:
     return api_clients.query_logs_purge()
 
 
+@shared_task(autoretry_for=(Exception,), time_limit=600, soft_time_limit=540, **COMMON)
+def purge_guard_counts() -> int:
+    """Hourly: the screening guard's counts of past days (kept a day at most)."""
+    return guard.guesses_purge() + guard.quota_usage_purge()
+
+
 # Another build at work (SnapshotsBusy) is retried too, a minute or more later: it may have
 # read the list before the change that queued this run.
 @shared_task(
@@ -55,6 +61,11 @@ def rebuild_snapshots(reason: str = "nightly") -> list[int]:
 @shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
 def purge_import_files() -> int:
     return pipeline.import_files_purge()
+
+
+@shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
+def purge_objection_attachments() -> int:
+    return objections.objection_attachments_purge()
 
 
 # Imports retry only on database hiccups: a refused file is an answer, not a failure.

@@ -76,6 +76,12 @@ def published_notice(
     return publication.notice_publish(notice=notice)
 
 
+def withdrawn(notice: Notice, *, reason: str = "名单有误") -> Notice:
+    """Withdrawn as the portal asks: one official asks for it, another confirms."""
+    publication.notice_withdrawal_request(notice=notice, reason=reason, by=official("pub-asks"))
+    return publication.notice_withdrawal_confirm(notice=notice, by=official("pub-confirms"))
+
+
 def terms_end(notice: Notice, *, on: datetime.date | None = None) -> None:
     """Time passes: the notice's listings, published while in force, have a term that
     ended on `on` (yesterday in the portal's time zone by default)."""

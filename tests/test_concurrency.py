@@ -50,15 +50,18 @@ def test_two_publication_runs_at_once_publish_each_notice_once():
     assert LogEntry.objects.filter(change_message__startswith="published").count() == 3
 
 
-def test_two_withdrawals_at_once_withdraw_each_entry_once():
+def test_two_confirmations_of_a_withdrawal_at_once_withdraw_each_entry_once():
     notice = factories.published_notice(count=50)
+    publication.notice_withdrawal_request(
+        notice=notice, reason="错误发布", by=factories.official("publisher-asks")
+    )
     officials = [factories.official("publisher-a"), factories.official("publisher-b")]
     turn = iter(officials)
 
-    def withdraw() -> object:
-        return publication.notice_withdraw(notice=notice, reason="错误发布", by=next(turn))
+    def confirm() -> object:
+        return publication.notice_withdrawal_confirm(notice=notice, by=next(turn))
 
-    results = factories.run_at_once(withdraw)
+    results = factories.run_at_once(confirm)
 
     # One withdraws; the other finds it done and changes nothing.
     assert all(not isinstance(result, Exception) for result in results), results

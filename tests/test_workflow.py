@@ -38,7 +38,7 @@ def test_withdrawing_a_notice_takes_all_its_entries_off_the_list_with_the_reason
     revoked = factories.entries_of(notice)[0]
     publication.entry_revoke(entry=revoked, reason="异议成立", by=factories.official("x"))
 
-    publication.notice_withdraw(notice=notice, reason="名单有误", by=factories.official("pub"))
+    factories.withdrawn(notice, reason="名单有误")
 
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.WITHDRAWN
@@ -52,13 +52,11 @@ def test_withdrawing_a_notice_takes_all_its_entries_off_the_list_with_the_reason
     assert log_of(notice)[-1] == "withdrawn: 名单有误"
 
 
-def test_withdrawing_twice_changes_nothing_the_second_time():
-    notice = factories.published_notice(count=2)
-    by = factories.official("pub")
-    publication.notice_withdraw(notice=notice, reason="名单有误", by=by)
+def test_confirming_a_withdrawal_twice_changes_nothing_the_second_time():
+    notice = factories.withdrawn(factories.published_notice(count=2), reason="名单有误")
     events, logs = ChangeEvent.objects.count(), LogEntry.objects.count()
 
-    publication.notice_withdraw(notice=notice, reason="again", by=by)
+    publication.notice_withdrawal_confirm(notice=notice, by=factories.official("pub-confirms"))
 
     assert (ChangeEvent.objects.count(), LogEntry.objects.count()) == (events, logs)
     notice.refresh_from_db()
@@ -68,10 +66,14 @@ def test_withdrawing_twice_changes_nothing_the_second_time():
 def test_withdrawal_needs_a_reason_and_a_published_notice():
     notice = factories.published_notice(count=1)
     with pytest.raises(ValidationError):
-        publication.notice_withdraw(notice=notice, reason="  ", by=factories.official("pub"))
+        publication.notice_withdrawal_request(
+            notice=notice, reason="  ", by=factories.official("pub")
+        )
     draft = factories.draft_notice()
     with pytest.raises(ValidationError):
-        publication.notice_withdraw(notice=draft, reason="名单有误", by=factories.official("pub"))
+        publication.notice_withdrawal_request(
+            notice=draft, reason="名单有误", by=factories.official("pub")
+        )
     assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.PUBLISHED
 
 
@@ -166,16 +168,18 @@ def test_a_publisher_cannot_approve_a_notice_they_prepared():
     assert "another official" in page
 
 
-def test_a_publisher_withdraws_a_notice_with_a_reason_in_the_admin():
+def test_a_publisher_asks_for_a_withdrawal_with_a_reason_and_another_confirms_it_in_the_admin():
     notice = factories.published_notice(count=2)
     publisher = member_of("publisher", "publisher-1")
     url = f"/admin/blacklist/notice/{notice.pk}/withdraw/"
 
     assert publisher.post(url, {"reason": ""}).status_code == 200  # asks again
-    assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.PUBLISHED
+    assert Notice.objects.get(pk=notice.pk).withdrawal_requested_by is None
     response = publisher.post(url, {"reason": "名单有误"})
 
     assert response.status_code == 302
+    assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.PUBLISHED
+    admin_action(member_of("publisher", "publisher-2"), "confirm_withdrawal", notice)
     assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.WITHDRAWN
     assert member_of("importer", "importer-1").post(url, {"reason": "x"}).status_code == 403
 

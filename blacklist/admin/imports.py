@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from blacklist import tasks
+from blacklist.admin.registry import rows_deleted_message
 from blacklist.csvfiles import write_csv
+from blacklist.importing import removal
 from blacklist.importing.pipeline import import_progress, import_start
 from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
 
@@ -65,6 +67,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_filter = ["status", "file_format"]
     search_fields = ["original_name", "sha256", "notice__title"]
     list_select_related = ["notice", "uploaded_by"]
+    actions = ["delete_rows"]
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view
@@ -89,6 +92,20 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # runs change only through the pipeline
+
+    @admin.action(
+        description=gettext_lazy("Delete the rows these imports wrote to their draft notices"),
+        permissions=["add"],  # whoever may import may take an import out of a draft again
+    )
+    def delete_rows(self, request: HttpRequest, queryset: QuerySet[ImportRun]) -> None:
+        by = cast(AbstractBaseUser, request.user)
+        for run in queryset.select_related("notice"):
+            try:
+                deleted = removal.draft_rows_delete(notice=run.notice, run=run, by=by)
+            except ValidationError as error:
+                self.message_user(request, f"{run}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, rows_deleted_message(run, deleted), messages.SUCCESS)
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):

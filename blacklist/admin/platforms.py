@@ -36,7 +36,15 @@ class ApiClientForm(forms.ModelForm):
 
     class Meta:
         model = ApiClient
-        fields = ["name", "organisation", "contact", "scopes", "rate_per_minute", "active"]
+        fields = [
+            "name",
+            "organisation",
+            "contact",
+            "scopes",
+            "rate_per_minute",
+            "daily_subject_quota",
+            "active",
+        ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -61,7 +69,15 @@ class ApiKeyInline(admin.TabularInline):
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     form = ApiClientForm
-    list_display = ["name", "organisation", "scopes", "rate_per_minute", "active", "created_at"]
+    list_display = [
+        "name",
+        "organisation",
+        "scopes",
+        "rate_per_minute",
+        "daily_subject_quota",
+        "active",
+        "created_at",
+    ]
     list_filter = ["active"]
     search_fields = ["name", "organisation"]
     inlines = [ApiKeyInline]

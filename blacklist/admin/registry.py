@@ -14,11 +14,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from blacklist import publication, selectors, tasks
+from blacklist.importing import removal
 from blacklist.models import (
     Authority,
     ChangeEvent,
@@ -91,6 +94,23 @@ class ProgrammeAdmin(RebuildsSnapshotsAdmin):
         return []
 
 
+class WithdrawalAwaitingFilter(admin.SimpleListFilter):
+    """Published notices whose withdrawal one official asked for and another must confirm."""
+
+    title = _("awaiting a second official")
+    parameter_name = "awaiting"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("withdrawal", _("withdrawal to confirm"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Notice]) -> QuerySet[Notice]:
+        if self.value() == "withdrawal":
+            return queryset.filter(
+                status=NoticeStatus.PUBLISHED, withdrawal_requested_by__isnull=False
+            )
+        return queryset
+
+
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
     list_display = [
@@ -106,29 +126,54 @@ class NoticeAdmin(admin.ModelAdmin):
         "import_link",
         "withdraw_link",
     ]
-    list_filter = ["status", "programme", "authority"]
+    list_filter = [WithdrawalAwaitingFilter, "status", "programme", "authority"]
     search_fields = ["title", "document_number"]
     date_hierarchy = "published_at"
     readonly_fields = [
         "status",
         "published_at",
-        "withdrawn_at",
+        "withdrawal_requested_by",
+        "withdrawal_requested_at",
         "withdrawal_reason",
+        "withdrawn_by",
+        "withdrawn_at",
         "prepared_by",
         "approved_by",
         "created_at",
         "updated_at",
     ]
-    actions = ["approve", "schedule", "publish_now", "return_to_draft"]
+    actions = [
+        "approve",
+        "schedule",
+        "publish_now",
+        "return_to_draft",
+        "confirm_withdrawal",
+        "cancel_withdrawal",
+        "delete_draft_rows",
+    ]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notice]:
         queryset = (
             super()
             .get_queryset(request)
-            .select_related("authority", "programme", "prepared_by", "approved_by")
+            .select_related(
+                "authority", "programme", "prepared_by", "approved_by", "withdrawal_requested_by"
+            )
         )
         return selectors.notices_with_entry_counts(queryset)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, object] | None = None,
+    ) -> HttpResponse:
+        notice = self.get_object(request, object_id)
+        if request.method == "GET" and notice is not None and withdrawal_awaited(notice):
+            self.message_user(request, withdrawal_awaited_message(notice), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("entries"), ordering="entries_total")
     def entry_count(self, notice: Notice) -> int:
@@ -165,10 +210,17 @@ class NoticeAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("blacklist.publish_notice")
 
+    def has_withdraw_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("blacklist.withdraw_notice")
+
     @admin.display(description=_("withdraw"))
     def withdraw_link(self, notice: Notice) -> str:
         if notice.status != NoticeStatus.PUBLISHED:
             return ""
+        if withdrawal_awaited(notice):
+            return format_html(
+                '<strong class="awaiting">{}</strong>', _("Withdrawal awaits confirmation")
+            )
         url = reverse("admin:blacklist_notice_withdraw", args=[notice.pk])
         return format_html('<a href="{}">{}</a>', url, _("Withdraw…"))
 
@@ -213,6 +265,42 @@ class NoticeAdmin(admin.ModelAdmin):
             lambda notice: publication.notice_return_to_draft(notice=notice, by=official(request)),
         )
 
+    @admin.action(
+        description=_("Confirm the withdrawal asked for (by another official)"),
+        permissions=["withdraw"],
+    )
+    def confirm_withdrawal(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda notice: publication.notice_withdrawal_confirm(
+                notice=notice, by=official(request)
+            ),
+        )
+
+    @admin.action(description=_("Cancel the withdrawal asked for"), permissions=["withdraw"])
+    def cancel_withdrawal(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda notice: publication.notice_withdrawal_cancel(
+                notice=notice, by=official(request)
+            ),
+        )
+
+    @admin.action(
+        description=_("Delete all rows of the selected draft notices (a list imported by mistake)"),
+        permissions=["change"],
+    )
+    def delete_draft_rows(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        for notice in queryset:
+            try:
+                deleted = removal.draft_rows_delete(notice=notice, by=official(request))
+            except ValidationError as error:
+                self.message_user(request, f"{notice}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, rows_deleted_message(notice, deleted), messages.SUCCESS)
+
     def withdraw_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.has_perm("blacklist.withdraw_notice"):
             raise PermissionDenied
@@ -221,12 +309,13 @@ class NoticeAdmin(admin.ModelAdmin):
             self,
             request,
             obj=notice,
-            title=_("Withdraw the notice"),
+            title=_("Ask for the notice's withdrawal"),
             explanation=_(
-                "All of its entries leave the public pages, the exports and the credit "
-                "platforms' list at once. This cannot be undone."
+                "Once another official confirms it, all of its entries leave the public pages, "
+                "the exports and the credit platforms' list at once; that cannot be undone. "
+                "Until then nothing changes."
             ),
-            service=lambda reason: publication.notice_withdraw(
+            service=lambda reason: publication.notice_withdrawal_request(
                 notice=notice, reason=reason, by=official(request)
             ),
             done=reverse("admin:blacklist_notice_changelist"),
@@ -243,6 +332,32 @@ class NoticeAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, f"{notice}: {notice.get_status_display()}", messages.SUCCESS
                 )
+
+
+def withdrawal_awaited(notice: Notice) -> bool:
+    return notice.status == NoticeStatus.PUBLISHED and notice.withdrawal_requested_by_id is not None
+
+
+def withdrawal_awaited_message(notice: Notice) -> str:
+    return _(
+        "%(official)s asked on %(when)s for this notice to be withdrawn: “%(reason)s”. Nothing "
+        "changes until another official confirms it (“Confirm the withdrawal asked for” in "
+        "the list of notices); the request can be cancelled there too."
+    ) % {
+        "official": notice.withdrawal_requested_by,
+        "when": date_format(timezone.localtime(notice.withdrawal_requested_at), "DATETIME_FORMAT"),
+        "reason": notice.withdrawal_reason,
+    }
+
+
+def rows_deleted_message(notice: object, deleted: removal.RowsDeleted) -> str:
+    return ngettext(
+        "%(notice)s: %(entries)s row deleted, and %(subjects)s persons or organisations "
+        "no other notice lists.",
+        "%(notice)s: %(entries)s rows deleted, and %(subjects)s persons or organisations "
+        "no other notice lists.",
+        deleted.entries,
+    ) % {"notice": notice, "entries": deleted.entries, "subjects": deleted.subjects}
 
 
 class ReasonForm(forms.Form):

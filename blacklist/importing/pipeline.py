@@ -149,7 +149,7 @@ def import_commit(
     # COMMITTING is claimable again: a worker that died mid-commit rolled its writes back.
     claimed = ImportRun.objects.filter(
         pk=run.pk, status__in=[ImportStatus.VALIDATED, ImportStatus.COMMITTING], invalid=0
-    ).update(status=ImportStatus.COMMITTING, name_choice=names, name_choice_by=by)
+    ).update(status=ImportStatus.COMMITTING, name_choice=names, name_choice_by=by, committed_by=by)
     run.refresh_from_db()
     if not claimed:
         if run.status == ImportStatus.COMMITTED:
@@ -200,7 +200,7 @@ def _write_spooled(run: ImportRun, *, notice: Notice, progress: Report) -> Listi
                 if rename:
                     names = [(str(r[_DIGEST]), str(r[_NAME]), str(r[_NAME_KEY])) for r in chunk]
                     renamed += subjects_rename(names=names, import_run=run)
-                result = listings_write(notice=notice, rows=chunk)
+                result = listings_write(notice=notice, rows=chunk, import_run=run)
                 created, linked = created + result.subjects_created, linked + result.subjects_linked
                 done += result.entries
                 progress(done, run.valid)

@@ -15,6 +15,7 @@ class ImportStatus(models.TextChoices):
     COMMITTING = "committing", _("committing")
     COMMITTED = "committed", _("committed")
     FAILED = "failed", _("failed")
+    REMOVED = "removed", _("rows removed from the draft")
 
 
 class NameChoice(models.TextChoices):
@@ -39,6 +40,15 @@ class ImportRun(models.Model):
         related_name="+",
         verbose_name=_("uploaded by"),
         help_text=_("empty when imported from the command line"),
+    )
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("committed by"),
+        help_text=_("empty when committed from the command line"),
     )
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)

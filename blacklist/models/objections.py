@@ -4,7 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # nothing that reads as another character
@@ -40,6 +40,18 @@ class Objection(models.Model):
         _("status"), max_length=20, choices=ObjectionStatus, default=ObjectionStatus.RECEIVED
     )
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    # Upholding revokes the entry, so it takes two officials: one asks (with the reason),
+    # another confirms. Until then the objection stays open and the entry listed.
+    uphold_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("upholding asked for by"),
+    )
+    uphold_requested_at = models.DateTimeField(_("upholding asked for at"), null=True, blank=True)
+    uphold_reason = models.TextField(_("reason given for upholding"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -62,6 +74,10 @@ class Objection(models.Model):
                 condition=~Q(status__in=["upheld", "rejected"])
                 | (Q(decided_at__isnull=False) & ~Q(decision_reason="")),
                 name="objection_decision_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=F("uphold_requested_by")),
+                name="objection_uphold_four_eyes",
             ),
         ]
 

@@ -124,7 +124,29 @@ class Notice(models.Model):
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
-    withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
+    withdrawal_reason = models.TextField(
+        _("withdrawal reason"), blank=True, help_text=_("of a withdrawal asked for or done")
+    )
+    # Withdrawal takes two officials: one asks (with the reason), another confirms.
+    withdrawal_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("withdrawal asked for by"),
+    )
+    withdrawal_requested_at = models.DateTimeField(
+        _("withdrawal asked for at"), null=True, blank=True
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("withdrawal confirmed by"),
+    )
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -161,6 +183,10 @@ class Notice(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(approved_by=F("prepared_by")), name="notice_four_eyes"
+            ),
+            models.CheckConstraint(
+                condition=~Q(withdrawn_by=F("withdrawal_requested_by")),
+                name="notice_withdrawal_four_eyes",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft"]) | Q(approved_by__isnull=False),
@@ -379,6 +405,18 @@ class Entry(models.Model):
     # Set when the change feed lists the entry: at publication if its term has begun, else
     # when it begins. Only a listed entry is ever ended on the feed.
     announced = models.BooleanField(_("listed on the change feed"), default=False, editable=False)
+    # The import that wrote the entry, so that a list committed to a draft by mistake can be
+    # taken out again. No index of its own: a notice's entries are found by the notice's.
+    import_run = models.ForeignKey(
+        "blacklist.ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("import"),
+        db_index=False,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

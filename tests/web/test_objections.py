@@ -1,8 +1,14 @@
 """Objecting to an entry: filing, following the status, the officials' decision, attachments."""
 
+import datetime
+
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from blacklist import objections
 from blacklist.models import ChangeEvent, ChangeKind, Objection
@@ -43,10 +49,14 @@ def file_objection(client: Client, entry, **changes: object):
 
 
 def decide(objection: Objection, *, uphold: bool) -> Objection:
+    """Rejected by one reviewer; upheld as the portal asks, by one who asks and one who confirms."""
     officer = factories.official("reviewer")
     objections.objection_start_review(objection=objection, by=officer)
-    return objections.objection_decide(
-        objection=objection, uphold=uphold, reason="核实后决定", by=officer
+    if not uphold:
+        return objections.objection_reject(objection=objection, reason="核实后决定", by=officer)
+    objections.objection_uphold_request(objection=objection, reason="核实后决定", by=officer)
+    return objections.objection_uphold_confirm(
+        objection=objection, by=factories.official("second-reviewer")
     )
 
 
@@ -114,8 +124,9 @@ def test_a_real_pdf_is_accepted_as_supporting_document(en, zhang):
     response = file_objection(en, entry, attachment=pdf)
 
     assert response.status_code == 303
-    with Objection.objects.get().attachment.open("rb") as stored:
-        assert stored.read() == MINIMAL_PDF
+    stream = objections.attachment_stream(objection=Objection.objects.get())
+    assert b"".join(stream) == MINIMAL_PDF
+    stream.close()
 
 
 @pytest.mark.parametrize(
@@ -208,3 +219,105 @@ def test_a_reference_typed_with_a_slash_gets_a_not_found_page(en):
     response = en.get("/objections/", {"reference": "ABCD/EFGH"}, follow=True)
 
     assert response.status_code in {400, 404}
+
+
+# --- attachments: sealed at rest, for reviewers only, deleted after the decision --------------
+
+# A scan of an ID card, as far as the portal can tell: a PNG that spells out an ID number.
+ID_CARD_SCAN = PNG_HEADER + b"420106199001011234 " * 2000
+
+
+def official_client(*groups: str, username: str) -> Client:
+    user = factories.official(username)
+    for group in groups:
+        user.groups.add(Group.objects.get(name=group))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def with_scan(en, zhang) -> Objection:
+    entry, _ = zhang
+    scan = SimpleUploadedFile("420106199001011234 张三丰 身份证.png", ID_CARD_SCAN)
+    assert file_objection(en, entry, attachment=scan).status_code == 303
+    return Objection.objects.get()
+
+
+def test_an_attachment_is_stored_sealed_under_a_name_that_tells_nothing(with_scan):
+    name = with_scan.attachment.name
+    with default_storage.open(name, "rb") as stored:
+        at_rest = stored.read()
+
+    assert ID_CARD_SCAN not in at_rest
+    assert b"420106199001011234" not in at_rest
+    assert "420106" not in name and "张三丰" not in name
+    assert name.endswith(".png.sealed")
+
+
+def test_a_reviewer_downloads_the_original_document_never_cached(with_scan):
+    reviewer = official_client("objection reviewer", username="reviewer")
+    url = f"/admin/blacklist/objection/{with_scan.pk}/change/attachment/"
+
+    response = reviewer.get(url)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == ID_CARD_SCAN
+    assert response["Content-Type"] == "image/png"
+    disposition = response["Content-Disposition"]
+    assert disposition == f'attachment; filename="objection-{with_scan.reference}.png"'
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("groups", [("auditor",), ("importer",), ("publisher",)])
+def test_officials_who_do_not_decide_objections_cannot_download_attachments(with_scan, groups):
+    outsider = official_client(*groups, username="outsider")
+
+    response = outsider.get(f"/admin/blacklist/objection/{with_scan.pk}/change/attachment/")
+
+    assert response.status_code == 403
+
+
+def test_a_visitor_is_sent_to_the_login_page_instead_of_the_attachment(with_scan, en):
+    response = en.get(f"/admin/blacklist/objection/{with_scan.pk}/change/attachment/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_attachment_is_deleted_once_the_retention_after_the_decision_is_over(with_scan):
+    decided = decide(with_scan, uphold=False)
+    name = decided.attachment.name
+    days = settings.OBJECTION_ATTACHMENT_RETENTION_DAYS
+    assert days == 90
+
+    kept = objections.objection_attachments_purge(
+        now=decided.decided_at + datetime.timedelta(days=days - 1)
+    )
+    assert (kept, default_storage.exists(name)) == (0, True)
+    purged = objections.objection_attachments_purge(
+        now=decided.decided_at + datetime.timedelta(days=days + 1)
+    )
+
+    assert purged == 1
+    assert not default_storage.exists(name)
+    objection = Objection.objects.get(pk=decided.pk)
+    assert (objection.attachment.name, objection.status, objection.decision_reason) == (
+        "",
+        "rejected",
+        "核实后决定",
+    )
+    reviewer = official_client("objection reviewer", username="reviewer")
+    gone = reviewer.get(f"/admin/blacklist/objection/{objection.pk}/change/attachment/")
+    assert gone.status_code == 404
+    assert (
+        objections.objection_attachments_purge(now=timezone.now() + datetime.timedelta(days=999))
+        == 0
+    )
+
+
+def test_an_open_objection_keeps_its_attachment_however_old(with_scan):
+    later = timezone.now() + datetime.timedelta(days=1000)
+
+    assert objections.objection_attachments_purge(now=later) == 0
+    assert default_storage.exists(Objection.objects.get().attachment.name)
