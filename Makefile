@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# The Makefile is for development: DEBUG on (generated keys, local hosts) unless set.
+export DEBUG ?= 1
 
 .PHONY: run test lint format typecheck bench migrate demo clean
 

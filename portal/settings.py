@@ -1,8 +1,8 @@
 """Settings, read from the environment (see README, "Configuration").
 
-Development (DEBUG on, the default) generates its own keys into var/ on first run;
-production (DEBUG=0) refuses to start without SECRET_KEY, ID_LOOKUP_KEY and
-FIELD_ENCRYPTION_KEYS.
+DEBUG is off unless set: `make run` (bin/run-dev) and the tests turn it on. Development
+(DEBUG=1) generates its own keys into var/ on first run; production refuses to start without
+SECRET_KEY, ID_LOOKUP_KEY and FIELD_ENCRYPTION_KEYS.
 """
 
 import base64
@@ -21,15 +21,25 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.getenv("VAR_DIR", BASE_DIR / "var"))
 
 
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("0", "false", "no", "off")
+
+
 def envbool(name: str, default: str) -> bool:
-    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+    """A switch; a value that is neither on nor off stops the start (a typo is not "off")."""
+    value = (os.getenv(name) or default).strip().lower()
+    if value not in TRUE + FALSE:
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: use one of {', '.join(TRUE)} (on) or {', '.join(FALSE)} (off)"
+        )
+    return value in TRUE
 
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
-DEBUG = envbool("DEBUG", "1")
+DEBUG = envbool("DEBUG", "0")
 REQUIRED_KEYS = ("SECRET_KEY", "ID_LOOKUP_KEY", "FIELD_ENCRYPTION_KEYS")
 
 
@@ -55,7 +65,10 @@ def secret(name: str) -> str:
         return value
     if not DEBUG:
         missing = ", ".join(key for key in REQUIRED_KEYS if not os.getenv(key, "").strip())
-        raise ImproperlyConfigured(f"DEBUG is off and these settings are missing: {missing}")
+        raise ImproperlyConfigured(
+            f"DEBUG is off and these settings are missing: {missing} "
+            "(for development, set DEBUG=1 or use `make run`)"
+        )
     return development_keys()[name]
 
 
@@ -346,7 +359,7 @@ WEBHOOK_READ_TIMEOUT = float(os.getenv("WEBHOOK_READ_TIMEOUT", "10"))
 WEBHOOK_PROXY = os.getenv("WEBHOOK_PROXY", "").strip()
 # Without a proxy, webhooks go only to public addresses (see blacklist.notify); a receiver on
 # the local network (development, a platform's test server) needs this set to 1.
-WEBHOOK_ALLOW_PRIVATE = os.getenv("WEBHOOK_ALLOW_PRIVATE", "0") == "1"
+WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", "0")
 
 # Celery. The default broker is kombu's filesystem transport under var/, so a
 # development machine needs no server; production sets CELERY_BROKER_URL.
@@ -383,16 +396,31 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its start banner on every command
         # the development server's request lines carry query strings
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
 if not DEBUG:
+    # HTTPS only (`manage.py check --deploy` is clean with the defaults). The proxy in front
+    # terminates TLS and says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "1")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.getenv("SECURE_HSTS_SECONDS", "0"))
+    # 0 when the proxy redirects http to https itself; health checks come over plain http.
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "1")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.getenv("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "1")
+    # Joining the browsers' preload list is hard to undo: only when asked for.
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "0")
+    # Choices the operator made on purpose are not warnings.
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # No inline scripts or styles anywhere on the public site; the admin keeps Django's own.
 CONTENT_SECURITY_POLICY = {

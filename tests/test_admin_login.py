@@ -144,3 +144,14 @@ def test_auditors_see_lockouts_but_cannot_unlock(official):
     assert "wang.li" in listing.content.decode()
     assert unlock.status_code == 403
     assert log_in(visitor(), "wang.li", PASSWORD) == 429
+
+
+def test_the_lockout_page_speaks_the_officials_language(official):
+    client = Client(REMOTE_ADDR="10.0.0.1", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    for _ in range(5):
+        log_in(client, "wang.li", WRONG)
+
+    page = client.post(LOGIN, {"username": "wang.li", "password": PASSWORD})
+
+    assert page.status_code == 429
+    assert "请在 30 分钟后重试" in page.content.decode()

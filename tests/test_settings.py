@@ -1,27 +1,53 @@
-"""Start-up configuration: production refuses to run on generated keys."""
+"""Start-up configuration: production refuses to run on generated keys, passes Django's
+deployment checks, and a switch set to a value that is neither on nor off stops the start."""
 
+import json
 import os
+import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 from blacklist.identity import generate_encryption_key
 
 CHECK = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"]
+# What the suite's own process has set (DEBUG=1 among them), and the settings under test.
+NOT_INHERITED = (
+    "SECRET_KEY",
+    "ID_LOOKUP_KEY",
+    "FIELD_ENCRYPTION_KEYS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_COOKIES",
+    "CLIENT_IP_HEADER",
+    "TRUSTED_PROXY_COUNT",
+    "RATELIMIT_IP_META_KEY",
+)
 
 
-def run_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        # the keys under test, and what the browser tests set for their own process
-        if k
-        not in ("SECRET_KEY", "ID_LOOKUP_KEY", "FIELD_ENCRYPTION_KEYS", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    }
+def run_with(env: dict[str, str], command: list[str] = CHECK) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     return subprocess.run(
-        CHECK, cwd=settings.BASE_DIR, env=base | env, capture_output=True, text=True, timeout=60
+        command, cwd=settings.BASE_DIR, env=base | env, capture_output=True, text=True, timeout=60
     )
+
+
+def production(tmp_path, **extra: str) -> dict[str, str]:
+    """Production's environment with strong keys (DEBUG as in production: not set)."""
+    return {
+        "VAR_DIR": str(tmp_path),
+        "ALLOWED_HOSTS": "portal.example",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ID_LOOKUP_KEY": secrets.token_urlsafe(32),
+        "FIELD_ENCRYPTION_KEYS": generate_encryption_key(),
+        **extra,
+    }
 
 
 def test_production_refuses_to_start_without_keys(tmp_path):
@@ -71,3 +97,112 @@ def test_development_generates_its_keys_once(tmp_path):
 def test_the_clock_is_china_standard_time():
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.LANGUAGE_CODE == "zh-hans"
+
+
+def test_debug_is_off_unless_set(tmp_path):
+    result = run_with({"VAR_DIR": str(tmp_path), "ALLOWED_HOSTS": "portal.example"})
+
+    assert result.returncode != 0
+    assert "DEBUG is off and these settings are missing" in result.stderr
+    assert not (tmp_path / "dev-keys.json").exists()
+
+
+def test_production_settings_pass_the_deployment_checks_without_a_warning(tmp_path):
+    result = run_with(production(tmp_path), [*CHECK[:-1], "WARNING"])
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [
+        {"SECURE_SSL_REDIRECT": "0"},
+        {"SECURE_HSTS_INCLUDE_SUBDOMAINS": "off"},
+        {"SECURE_HSTS_PRELOAD": "yes"},
+        {"CLIENT_IP_HEADER": "X-Real-IP"},
+        {"TRUSTED_PROXY_COUNT": "2"},
+    ],
+    ids=lambda choice: next(iter(choice)),
+)
+def test_the_documented_production_choices_stay_clean(tmp_path, choice):
+    result = run_with(production(tmp_path, **choice), [*CHECK[:-1], "WARNING"])
+
+    assert result.returncode == 0, result.stderr
+
+
+# Requests through the real middleware of a production process, as the TLS proxy forwards
+# them (a view that needs neither the database nor collected static files).
+REQUESTS = """
+import django, json
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="portal.example")
+plain = client.get("/i18n/setlang/")
+secure = client.get("/i18n/setlang/", headers={"X-Forwarded-Proto": "https"})
+print(json.dumps({"plain": [plain.status_code, plain.get("Location")],
+                  "secure": secure.status_code,
+                  "hsts": secure.get("Strict-Transport-Security")}))
+"""
+
+
+def answers(env: dict[str, str]) -> dict:
+    result = run_with(
+        {**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        [sys.executable, "-c", REQUESTS],
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_redirects_to_https_and_sends_hsts_for_a_year(tmp_path):
+    seen = answers(production(tmp_path))
+
+    assert seen["plain"] == [301, "https://portal.example/i18n/setlang/"]
+    assert seen["secure"] == 302
+    assert seen["hsts"] == "max-age=31536000; includeSubDomains"
+
+
+def test_hsts_and_the_redirect_follow_the_environment(tmp_path):
+    seen = answers(
+        production(
+            tmp_path,
+            SECURE_SSL_REDIRECT="0",
+            SECURE_HSTS_SECONDS="600",
+            SECURE_HSTS_INCLUDE_SUBDOMAINS="0",
+            SECURE_HSTS_PRELOAD="1",
+        )
+    )
+
+    assert seen["plain"] == [302, "/"]
+    assert seen["hsts"] == "max-age=600; preload"
+
+
+@pytest.mark.parametrize(
+    "setting", ["DEBUG=ture", "SECURE_SSL_REDIRECT=of", "SECURE_COOKIES=2", "DEBUG=enabled"]
+)
+def test_a_switch_that_is_neither_on_nor_off_stops_the_start(tmp_path, setting):
+    name, _, value = setting.partition("=")
+    result = run_with(production(tmp_path, **{name: value}))
+
+    assert result.returncode != 0
+    assert f"{name}={value!r}: use one of 1, true, yes, on (on) or 0, false, no, off" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    "wrong, says",
+    [
+        ({"RATELIMIT_IP_META_KEY": "HTTP_X_REAL_IP"}, "RATELIMIT_IP_META_KEY is no longer read"),
+        (
+            {"CLIENT_IP_HEADER": "X-Real-IP", "TRUSTED_PROXY_COUNT": "1"},
+            "Set CLIENT_IP_HEADER or TRUSTED_PROXY_COUNT, not both",
+        ),
+    ],
+)
+def test_a_proxy_setting_that_cannot_work_stops_the_start(tmp_path, wrong, says):
+    result = run_with(production(tmp_path, **wrong))
+
+    assert result.returncode != 0
+    assert says in result.stderr

@@ -118,6 +118,8 @@ class Command(BaseCommand):
             # as in production: no query log, the same keys
             "DEBUG": "0",
             "ALLOWED_HOSTS": "localhost,testserver",
+            # requests come from the test client over plain http, as from a TLS proxy
+            "SECURE_SSL_REDIRECT": "0",
             "SECRET_KEY": settings.SECRET_KEY,
             "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),

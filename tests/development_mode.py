@@ -1,0 +1,8 @@
+"""Loaded by pytest before Django's settings (pyproject: `addopts = "-p tests.development_mode"`;
+a conftest would come too late): the suite runs in development mode, with generated keys and
+local hosts, whatever DEBUG the shell has. Tests of production settings run `manage.py` in a
+process of their own with DEBUG=0."""
+
+import os
+
+os.environ["DEBUG"] = "1"
