@@ -45,6 +45,7 @@ Report = Callable[[int, int | None], None]  # within one phase
 
 class ImportRefused(Exception):
     def __init__(self, code: str, message: str) -> None:
+        message = identity.redact_id_numbers(message)  # stored with the run, like row errors
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -87,7 +88,7 @@ def import_start(
     run = ImportRun(
         notice=notice,
         uploaded_by=by,  # type: ignore[misc]  # any user model, not only auth.User
-        original_name=name[:255],
+        original_name=identity.redact_id_numbers(name)[:255],  # a file named after a person
         size=upload.size or 0,
     )
     try:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from blacklist.identity import fold_name
+from blacklist.identity import fold_name, redact_id_numbers
 
 # field -> accepted headers (simplified, traditional and English all fold to these)
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -72,6 +72,7 @@ class FileRefused(Exception):
     """The whole file is refused; nothing is written."""
 
     def __init__(self, code: str, message: str) -> None:
+        message = redact_id_numbers(message)  # it may quote a header or a cell; it is stored
         super().__init__(message)
         self.code = code
         self.message = message

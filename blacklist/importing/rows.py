@@ -18,6 +18,9 @@ from blacklist.listing import ListingDefaults, ListingRow, listings_prepare
 MAX_NAME = 200
 MAX_OFFENCE = 500
 MAX_MEASURES = 2000
+MAX_VALUE_SHOWN = 40  # of a cell's value in an error
+# Columns kept as text and published: an ID number typed there would be shown in full.
+TEXT_COLUMNS = ("name", "offence", "measures")
 GENDERS = {
     "男": "M", "女": "F", "男性": "M", "女性": "F", "m": "M", "f": "F", "male": "M", "female": "F",
 }  # fmt: skip
@@ -34,12 +37,21 @@ FORMULA_PREFIXES = ("=",)
 
 @dataclass(frozen=True)
 class Problem:
+    """An error or warning about a row, as stored, shown and downloaded: ID numbers in it,
+    in whatever column they were typed, are masked (and values cut short) when it is made."""
+
     row: int
     column: str
     code: str
     message: str
     value: str = ""
     seq: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("column", "message", "seq"):
+            object.__setattr__(self, name, identity.redact_id_numbers(getattr(self, name)))
+        value = identity.redact_id_numbers(self.value)
+        object.__setattr__(self, "value", value[:MAX_VALUE_SHOWN])
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -102,6 +114,16 @@ def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanR
         where.get(field, missing) for field in _FIELDS
     )
     dates: dict[str, datetime.date | None] = {}
+    free_texts: set[str] = set()  # offences and measures repeat from row to row
+
+    def free_of_ids(text: str) -> bool:
+        if text in free_texts:
+            return True
+        if identity.contains_id_number(text):
+            return False
+        if len(free_texts) < 4096:
+            free_texts.add(text)
+        return True
 
     def read(cells: list[object]) -> tuple[str, ListingRow] | None:
         if len(cells) < width:
@@ -135,6 +157,10 @@ def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanR
             return None
         offence_text, measures_text = texts[offence_at], texts[measures_at]
         if len(offence_text) > MAX_OFFENCE or len(measures_text) > MAX_MEASURES:
+            return None
+        if identity.contains_id_number(full_name) or not (
+            free_of_ids(offence_text) and free_of_ids(measures_text)
+        ):
             return None
         listing = ListingRow(full_name, ident, offence_text, measures_text, start, end)
         return texts[seq_at], listing
@@ -174,6 +200,12 @@ def _judge_fully(
         _error(judged, name, "formula", _("Formulas are not accepted; enter the value itself."))
     if formulas:
         return judged
+    for column in TEXT_COLUMNS:
+        if identity.contains_id_number(value := text.get(column, "")):
+            message = _(
+                "An ID number belongs in the ID number column only; this cell holds one: %(value)s"
+            ) % {"value": value}  # masked, as in every problem
+            _error(judged, column, "id_in_text", message, value)
     name = _judge_name(judged, text.get("name", ""))
     ident = _judge_identity(judged, raw.get("id_number"), text.get("id_number", ""), today=today)
     if ident is not None:
@@ -264,7 +296,7 @@ def _judge_date(judged: JudgedRow, column: str, raw: object, text: str) -> datet
     parsed = parse_date(raw)
     if parsed is None:
         message = _("Not a valid date; write it as 2020-11-01, 2020/11/01 or 2020年11月1日.")
-        _error(judged, column, "date_invalid", message, text[:40])
+        _error(judged, column, "date_invalid", message, text)
     return parsed
 
 
