@@ -21,13 +21,14 @@ import datetime
 import hashlib
 import hmac
 import logging
+import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from blacklist import identity
@@ -108,10 +109,11 @@ def id_probe(number: str) -> Probe | None:
 
 
 def id_name_probe(number: str, name: str) -> Probe:
-    """A name tried against one ID number (answered by `name_agrees` or a search)."""
-    return Probe(
-        ProbeFamily.ID_NAMES, identity.mask_id(number), _keyed("name:" + identity.fold_name(name))
-    )
+    """A name tried against one ID number (answered by `name_agrees` or a search). The
+    pattern is the mask with a short keyed hash of the number: people who share a mask
+    are told apart, and nothing in it leads back to the number."""
+    pattern = f"{identity.mask_id(number)}#{_keyed('id:' + number)[:8]}"
+    return Probe(ProbeFamily.ID_NAMES, pattern, _keyed("name:" + identity.fold_name(name)))
 
 
 def name_probes(name: str) -> list[Probe]:
@@ -191,7 +193,9 @@ def guesses_record(
     return counts
 
 
-def guard(*, actor: Actor, probes: Sequence[Probe]) -> None:
+def guard(
+    *, actor: Actor, probes: Sequence[Probe], volume: int = 0, volume_everyone: int = 0
+) -> None:
     """Count the request's guesses; refuse it (EnumerationSuspected) when a family of them
     passes its limit for the actor today (`GUARD_LIMITS`).
 
@@ -199,9 +203,13 @@ def guard(*, actor: Actor, probes: Sequence[Probe]) -> None:
     which catches one search spread over many clients or addresses. Past those limits
     officials get an alert; the public search also refuses the pattern for everyone, since
     visitors hold no key that officials could revoke.
+
+    `volume` is how many subjects the actor (and `volume_everyone`, every actor) has asked
+    about today: people who really share a mask turn up in proportion to it (see
+    `mask_allowance`).
     """
     day, retry_after = window()
-    limits = settings.GUARD_LIMITS[actor.channel]
+    limits = _with_allowance(settings.GUARD_LIMITS[actor.channel], volume)
     over = _over(
         guesses_record(actor=actor, probes=[p for p in probes if p.family in limits], day=day),
         limits,
@@ -209,7 +217,7 @@ def guard(*, actor: Actor, probes: Sequence[Probe]) -> None:
     for family, pattern, count in over:
         alert_raise(actor=actor, family=family, pattern=pattern, guesses=count, day=day)
     everyone = Actor.everyone(actor.channel)
-    limits = settings.GUARD_LIMITS_EVERYONE[actor.channel]
+    limits = _with_allowance(settings.GUARD_LIMITS_EVERYONE[actor.channel], volume_everyone)
     over_for_everyone = _over(
         guesses_record(actor=everyone, probes=[p for p in probes if p.family in limits], day=day),
         limits,
@@ -222,6 +230,24 @@ def guard(*, actor: Actor, probes: Sequence[Probe]) -> None:
         raise EnumerationSuspected(
             family=(over or over_for_everyone)[0][0], retry_after=retry_after
         )
+
+
+def mask_allowance(volume: int) -> int:
+    """How many more people than the base limit may share one mask among `volume` real
+    customers. A county's people spread over about GUARD_MASKS_PER_REGION masks (sequence
+    numbers in use times check characters), so a mask holds on average `volume / masks`
+    of them even if every customer lived in that one county; four standard deviations
+    above that mean is improbable for real customers, and an enumeration cannot reach it
+    without checking tens of thousands of other people the same day, against its quota."""
+    mean = volume / settings.GUARD_MASKS_PER_REGION
+    return int(mean + 4 * math.sqrt(mean))
+
+
+def _with_allowance(limits: Mapping[str, int], volume: int) -> dict[str, int]:
+    allowed = dict(limits)
+    if ProbeFamily.ID_MASK in allowed:
+        allowed[ProbeFamily.ID_MASK] += mask_allowance(volume)
+    return allowed
 
 
 def _over(
@@ -289,26 +315,30 @@ def guesses_purge(*, today: datetime.date | None = None) -> int:
 # --- the daily quota of API clients ------------------------------------------------------------
 
 
-def quota_take(*, client: ApiClient, subjects: int) -> None:
+def quota_take(*, client: ApiClient, subjects: int) -> int:
     """Count `subjects` against the client's quota for today, or refuse (QuotaExceeded)
-    and count nothing. One conditional UPDATE: exact under concurrency."""
-    if subjects <= 0:
-        return
+    and count nothing. One conditional UPDATE: exact under concurrency. Returns the
+    subjects counted today, these included."""
     day, retry_after = window()
     quota = client.daily_subject_quota
-    ClientDailyUsage.objects.get_or_create(client=client, day=day)
-    taken = ClientDailyUsage.objects.filter(
-        client=client, day=day, subjects__lte=quota - subjects
-    ).update(subjects=F("subjects") + subjects)
-    if not taken:
-        used = (
-            ClientDailyUsage.objects.filter(client=client, day=day)
-            .values_list("subjects", flat=True)
-            .first()
-        )
-        raise QuotaExceeded(
-            quota=quota, remaining=max(0, quota - (used or 0)), retry_after=retry_after
-        )
+    usage = ClientDailyUsage.objects.filter(client=client, day=day)
+    if subjects > 0:
+        ClientDailyUsage.objects.get_or_create(client=client, day=day)
+        if not usage.filter(subjects__lte=quota - subjects).update(
+            subjects=F("subjects") + subjects
+        ):
+            used = usage.values_list("subjects", flat=True).first() or 0
+            raise QuotaExceeded(
+                quota=quota, remaining=max(0, quota - used), retry_after=retry_after
+            )
+    return usage.values_list("subjects", flat=True).first() or 0
+
+
+def subjects_today() -> int:
+    """Subjects every client has asked about today, for the guard's count of everyone."""
+    day, _seconds = window()
+    total = ClientDailyUsage.objects.filter(day=day).aggregate(total=Sum("subjects"))["total"]
+    return total or 0
 
 
 def quota_usage_purge(*, today: datetime.date | None = None) -> int:

@@ -91,13 +91,15 @@ def entries_lookup_admit(*, client: ApiClient, id_number: str, name: str) -> Non
     against the quota and, without `identity`, as a guess about a masked identity."""
     if not id_number and not name:
         return
-    guard.quota_take(client=client, subjects=1)
+    volume = guard.quota_take(client=client, subjects=1)
     if client.has_scope(ApiScope.IDENTITY):
         return
     subject = CheckSubject(ref="", id_number=id_number, name=name)
     guard.guard(
         actor=guard.Actor.of_client(client),
         probes=_probes([subject], [_question(subject)]),
+        volume=volume,
+        volume_everyone=guard.subjects_today(),
     )
 
 
@@ -297,10 +299,15 @@ def checks_run(
     looks like enumeration is refused before it is answered (see blacklist.guard).
     """
     questions = [_question(subject) for subject in subjects]
-    guard.quota_take(client=client, subjects=len(subjects))
+    volume = guard.quota_take(client=client, subjects=len(subjects))
     reveal = client.has_scope(ApiScope.IDENTITY)
     if not reveal:
-        guard.guard(actor=guard.Actor.of_client(client), probes=_probes(subjects, questions))
+        guard.guard(
+            actor=guard.Actor.of_client(client),
+            probes=_probes(subjects, questions),
+            volume=volume,
+            volume_everyone=guard.subjects_today(),
+        )
     return _answers(subjects, questions, as_of=as_of, reveal=reveal)
 
 

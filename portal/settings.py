@@ -332,8 +332,8 @@ SPECTACULAR_SETTINGS = {
 # identity an actor may make in a day before its requests are refused. A bank's customers
 # rarely share a mask with a listed person; an enumeration of one shares it thousands of times.
 GUARD_LIMITS = {
-    # per API client without the identity scope
-    "api": {"id_mask": 10, "id_names": 4, "name_pattern": 30},
+    # per API client without the identity scope; id_mask grows with the client's volume
+    "api": {"id_mask": 6, "id_names": 4, "name_pattern": 30},
     # per visitor's address on the public search; id_searches is the daily cap of ID searches
     "search": {
         "id_mask": 4,
@@ -342,9 +342,12 @@ GUARD_LIMITS = {
         "id_searches": int(os.getenv("PUBLIC_ID_SEARCHES_PER_DAY", "20")),
     },
 }
+# Masks a county's people spread over: sequence numbers in use (fewer than the 1,000
+# possible) times 11 check characters. Fewer masks means more real customers per mask.
+GUARD_MASKS_PER_REGION = int(os.getenv("GUARD_MASKS_PER_REGION", "3000"))
 # The same guesses counted across every client (an alert) or every address (refused too).
 GUARD_LIMITS_EVERYONE = {
-    "api": {"id_mask": 25, "id_names": 8},
+    "api": {"id_mask": 12, "id_names": 8},
     "search": {"id_mask": 12, "id_names": 12},
 }
 
