@@ -42,8 +42,9 @@ ERROR_CODES = (
     "`invalid` (400, with `fields`), `parse_error` (400), `not_authenticated` and "
     "`authentication_failed` (401), `permission_denied` (403), `not_found` (404), "
     "`method_not_allowed` (405), `not_acceptable` (406), `too_many_subjects` and "
-    "`too_large` (413), `unsupported_media_type` (415), `throttled` (429), "
-    "`server_error` (500)"
+    "`too_large` (413), `unsupported_media_type` (415), `throttled` (429: the rate per "
+    "minute), `quota_exceeded` (429: the daily quota of subjects), `enumeration_suspected` "
+    "(429: checks that try out what a mask hides), `server_error` (500)"
 )
 
 ERRORS = {
@@ -58,6 +59,10 @@ ERRORS = {
     "413": "More subjects than one check takes, or a body over the size limit.",
     "415": "A body that is not `application/json`.",
     "429": "Over the client's rate; `Retry-After` says how many seconds to wait.",
+    "429-screening": "Over the client's rate (`throttled`), over its daily quota of subjects "
+    "(`quota_exceeded`, until midnight Asia/Shanghai), or refused as an attempt to recover "
+    "masked identities (`enumeration_suspected`, until midnight; officials are alerted). "
+    "`Retry-After` says how many seconds to wait.",
 }
 
 # Request bodies whose unknown fields are refused (a misspelt `id_number` must not pass
@@ -128,6 +133,8 @@ def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, s
     errors = {code: ERRORS[code] for code in sorted(codes)}
     if "cursor" in parameters:
         errors["404"] = ERRORS["404-cursor"]
+    if method == "post" or {"id_number", "name"} <= parameters:  # checks, lookups
+        errors["429"] = ERRORS["429-screening"]
     return errors
 
 

@@ -254,13 +254,19 @@ class CheckErrorSerializer(serializers.Serializer):
 class CheckResultSerializer(serializers.Serializer):
     ref = serializers.CharField()
     listed = serializers.BooleanField(
-        allow_null=True, help_text="null when the subject could not be checked (see `error`)"
+        allow_null=True,
+        help_text="answered only by an ID number: true or false; null for a subject checked "
+        "by name alone (a name is no identification) or that could not be checked (`error`)",
     )
     match = serializers.ChoiceField(choices=["id_number", "name"], allow_null=True)
     name_agrees = serializers.BooleanField(
         allow_null=True, help_text="an ID match: whether the name given is the listed name"
     )
-    entries = EntrySerializer(many=True)
+    entries = EntrySerializer(
+        many=True,
+        help_text="the entries matched: by ID number; by name alone only for clients with "
+        "the `identity` scope (others learn only that a name matched, from `match`)",
+    )
     note = serializers.CharField(
         allow_null=True, help_text="a name-only match: a name is not an identification"
     )

@@ -240,10 +240,19 @@ class Checks(PlatformView):
     decides alone (a name given beside it only sets `name_agrees`); an invalid one gets the
     subject an `error` (`id_checksum`, `id_birth_date`, `id_length` …) while the others are
     answered. A name alone is matched on the full name folded (either script, spaces and
-    full-width letters ignored), and a match carries a `note` that a name is not an
-    identification. A subject with neither gets the error `nothing_to_check`. With `as_of`,
-    `listed` answers for the end of that day, from terms and the history of publication,
-    revocation and withdrawal; the entries' `status` and `listed` still describe today.
+    full-width letters ignored) and never answers `listed` (null): a match sets `match` to
+    `name` with a `note` that a name is not an identification, and lists the entries only
+    for clients with the `identity` scope. A subject with neither gets the error
+    `nothing_to_check`. With `as_of`, `listed` answers for the end of that day, from terms
+    and the history of publication, revocation and withdrawal; the entries' `status` and
+    `listed` still describe today.
+
+    Every subject counts against the client's daily quota (`quota_exceeded`). For clients
+    without `identity`, ID numbers that share the mask of a listed person, names tried
+    against one ID number and names one character apart are counted per day; a check that
+    tries out what a mask hides is refused whole (`enumeration_suspected`) until midnight,
+    and the portal's officials are alerted. A real screening stays far below the limits,
+    which grow with the client's volume of the day.
     """
 
     shows_identities = True
