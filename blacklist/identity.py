@@ -780,7 +780,9 @@ def redact_id_numbers(text: str) -> str:
 
 def contains_id_number(text: str) -> bool:
     """Whether `text` holds a resident ID number in any form `redact_id_numbers` masks."""
-    return next(_numbers_in(text), None) is not None
+    begins, number = _id_patterns()
+    first = begins.search(text)
+    return first is not None and number.search(text, first.start()) is not None
 
 
 def split_id_number(text: str) -> tuple[str, str] | None:
