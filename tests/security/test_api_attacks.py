@@ -197,3 +197,13 @@ def test_a_client_with_identity_is_not_refused_since_it_sees_full_numbers_anyway
     assert response.status_code == 200
     assert [r["ref"] for r in response.json()["results"] if r["listed"]] == [number]
     assert alerts() == []
+
+
+def test_the_refusal_speaks_the_callers_language(bank: Platform):
+    _number, candidates = listed(0)
+    bank.http.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hant"
+
+    refusal = check_ids(bank, candidates[:1000])
+
+    assert refusal.status_code == 429
+    assert refusal.json()["message"].startswith("已拒絕：該客戶端查詢了大量")

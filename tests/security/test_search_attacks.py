@@ -164,3 +164,13 @@ def test_searches_by_id_number_stop_at_the_daily_cap(settings):
         == 200
     )
     assert visitor().get("/search/", {"q": NAME}).status_code == 200  # names still work
+
+
+def test_the_daily_cap_is_explained_in_the_visitors_language(settings):
+    settings.GUARD_LIMITS = {**settings.GUARD_LIMITS, "search": {"id_searches": 0}}
+    browser = Client(REMOTE_ADDR="203.0.113.9", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    refused = browser.post("/search/", {"q": person(NAME).id_number, "name": NAME})
+
+    assert refused.status_code == 429
+    assert "您今天按证件号码查询的次数已达上限" in refused.content.decode()
