@@ -29,15 +29,24 @@ def subjects_rename(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("subjects_rename must run inside the transaction of the import")
     wanted = {digest: (name, key) for digest, name, key in names}
-    renamed: list[tuple[int, str, str, str, str]] = []  # id, old name, old key, new name, key
     digests = list(wanted)
+    differing: list[str] = []
     for start in range(0, len(digests), LOOKUP_CHUNK):
-        subjects = (
-            Subject.objects.select_for_update()
-            .filter(id_hmac__in=digests[start : start + LOOKUP_CHUNK])
-            .values_list("id", "id_hmac", "name", "name_key")
+        known = Subject.objects.filter(id_hmac__in=digests[start : start + LOOKUP_CHUNK])
+        differing += [
+            digest
+            for digest, key in known.values_list("id_hmac", "name_key")
+            if key != wanted[digest][1]
+        ]
+    # Read again under a lock: a rename committed meanwhile is then kept as a former name.
+    renamed: list[tuple[int, str, str, str, str]] = []  # id, old name, old key, new name, key
+    for start in range(0, len(differing), LOOKUP_CHUNK):
+        locked = Subject.objects.select_for_update().filter(
+            id_hmac__in=differing[start : start + LOOKUP_CHUNK]
         )
-        for subject_id, digest, old_name, old_key in subjects:
+        for subject_id, digest, old_name, old_key in locked.values_list(
+            "id", "id_hmac", "name", "name_key"
+        ):
             new_name, new_key = wanted[digest]
             if new_key != old_key:
                 renamed.append((subject_id, old_name, old_key, new_name, new_key))

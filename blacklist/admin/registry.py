@@ -401,8 +401,7 @@ class FormerNameInline(admin.TabularInline):
     """Names the subject was registered under before an import recorded a new spelling."""
 
     model = FormerName
-    fields = ["name", "replaced_at", "import_run"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "replaced_at", "import_run")
     extra = 0
     can_delete = False
 

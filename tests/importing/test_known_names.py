@@ -10,9 +10,10 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from blacklist import publication
 from blacklist.api_clients import api_client_create
 from blacklist.importing.pipeline import import_commit, import_start, import_validate
-from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, Subject
+from blacklist.models import Entry, ImportRun, ImportStatus, NameChoice, Notice, Subject
 from tests import factories
 from tests.importing import files
 from tests.web.people import Person, entry_of, person, publish
@@ -120,6 +121,19 @@ def test_recording_the_files_spelling_renames_and_keeps_the_old_name():
     assert not found_by_search(REGISTERED, shown="王*明")
 
 
+def test_a_second_rename_keeps_both_former_names_and_the_index_in_step():
+    known = listed_as(REGISTERED)
+    import_commit(run=validated([[RESPELT, known.id_number]]), names=NameChoice.UPDATE)
+
+    import_commit(run=validated([["汪晓明", known.id_number]]), names=NameChoice.UPDATE)
+
+    subject = subject_of(known)
+    assert subject.name == "汪晓明"
+    assert [f.name for f in subject.former_names.all()] == [REGISTERED, RESPELT]
+    assert found_by_search("汪晓明", shown="汪*明")
+    assert not found_by_search(RESPELT, shown="汪*明")
+
+
 def test_a_rename_is_on_the_change_feed_for_platforms_holding_a_copy():
     known = listed_as(REGISTERED)
     _client, key = api_client_create(
@@ -136,6 +150,24 @@ def test_a_rename_is_on_the_change_feed_for_platforms_holding_a_copy():
         ("updated", listed_entry)
     ]
     assert page["events"][0]["entry"]["subject"]["name"] == RESPELT
+
+
+def test_only_entries_the_feed_holds_are_updated_on_it():
+    known = person(REGISTERED)
+    factories.terms_end(publish([known]))
+    assert publication.entries_expire_due() == 1  # listed on the feed, then ended on it
+    in_force = Entry.objects.get(notice=publish([known]))
+    _client, key = api_client_create(name="bank", scopes=["feed"], rate_per_minute=1000)
+    http = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    before = http.get("/api/v1/changes/", {"after": 0}).json()["next_after"]
+
+    import_commit(run=validated([[RESPELT, known.id_number]]), names=NameChoice.UPDATE)
+
+    events = http.get("/api/v1/changes/", {"after": before}).json()["events"]
+    assert [(e["kind"], e["entry"]["public_id"]) for e in events] == [
+        ("updated", in_force.public_id)
+    ]
+    assert events[0]["entry"]["subject"]["name"] == "汪*明"  # masked without `identity`
 
 
 def test_keeping_the_names_adds_nothing_to_the_change_feed():
