@@ -29,6 +29,8 @@ class Command(BaseCommand):
             _, key = api_client_create(
                 name="bench", scopes=["lookup", "feed", "identity"], rate_per_minute=10**9
             )
+        # as many rounds as asked: the daily quota is not what is measured
+        ApiClient.objects.filter(name="bench").update(daily_subject_quota=2**31 - 1)
         client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
 
         rng = random.Random(5)  # noqa: S311 - a repeatable sample, not a secret
