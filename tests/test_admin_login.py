@@ -155,3 +155,11 @@ def test_the_lockout_page_speaks_the_officials_language(official):
 
     assert page.status_code == 429
     assert "请在 30 分钟后重试" in page.content.decode()
+
+
+def test_an_ipv6_network_counts_as_one_address(official):
+    for number in range(5):
+        log_in(visitor(f"2001:db8:7:9::{number + 1}"), f"official{number}", WRONG)
+
+    assert log_in(visitor("2001:db8:7:9:abcd::1"), "wang.li", PASSWORD) == 429
+    assert log_in(visitor("2001:db8:7:a::1"), "wang.li", PASSWORD) == 302
