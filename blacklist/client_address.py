@@ -49,18 +49,18 @@ def client_lockout_address(request: HttpRequest) -> str | None:
 
 def client_ip(request: HttpRequest) -> Address | None:
     """The client's address from the configured header, else REMOTE_ADDR."""
-    return _from_header(request) or _parse(request.META.get("REMOTE_ADDR", ""))
+    return _from_header(request) or _parse(request.META.get("REMOTE_ADDR") or "")
 
 
 def _from_header(request: HttpRequest) -> Address | None:
     header = settings.CLIENT_IP_HEADER
     if header:
-        return _parse(request.META.get(meta_key(header), ""))
+        return _parse(request.META.get(meta_key(header)) or "")
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
         # Each of the N proxies appends the address it saw; whatever the client sent comes
         # before them. The Nth from the right is what the outermost proxy saw.
-        hops = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", proxies)
+        hops = (request.META.get("HTTP_X_FORWARDED_FOR") or "").rsplit(",", proxies)
         if len(hops) >= proxies:
             return _parse(hops[-proxies])
     return None
