@@ -1,9 +1,12 @@
-"""Auditors see the screening guard's alerts and acknowledge them."""
+"""Auditors see the screening guard's alerts; publishers see and acknowledge them."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-CODENAMES = ["view_enumerationalert", "change_enumerationalert"]
+GROUPS = {
+    "auditor": ["view_enumerationalert"],
+    "publisher": ["view_enumerationalert", "change_enumerationalert"],
+}
 
 
 def forwards(apps, schema_editor):
@@ -13,20 +16,23 @@ def forwards(apps, schema_editor):
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     Permission = apps.get_model("auth", "Permission")
-    auditor, _ = apps.get_model("auth", "Group").objects.get_or_create(name="auditor")
-    auditor.permissions.add(
-        *Permission.objects.filter(content_type__app_label="blacklist", codename__in=CODENAMES)
-    )
+    for name, codenames in GROUPS.items():
+        group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="blacklist", codename__in=codenames)
+        )
 
 
 def backwards(apps, schema_editor):
-    group = apps.get_model("auth", "Group").objects.filter(name="auditor").first()
-    if group is not None:
-        group.permissions.remove(
-            *apps.get_model("auth", "Permission").objects.filter(
-                content_type__app_label="blacklist", codename__in=CODENAMES
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in GROUPS.items():
+        group = apps.get_model("auth", "Group").objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.remove(
+                *Permission.objects.filter(
+                    content_type__app_label="blacklist", codename__in=codenames
+                )
             )
-        )
 
 
 class Migration(migrations.Migration):

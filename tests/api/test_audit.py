@@ -146,6 +146,7 @@ def test_the_admin_creates_a_client_with_scopes_ticked(officer: Client):
             "contact": "ops@example.org",
             "scopes": ["lookup", "identity"],
             "rate_per_minute": 60,
+            "daily_subject_quota": 200_000,
             "active": "on",
             "keys-TOTAL_FORMS": 0,
             "keys-INITIAL_FORMS": 0,
