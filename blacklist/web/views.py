@@ -124,6 +124,7 @@ def _search_page(
         "form": form,
         "echo_q": identity.redact_id_numbers(echo_q),
         "echo_name": identity.redact_id_numbers(str(form["name"].value() or "")),
+        "echo_region": identity.redact_id_numbers(str(form["region"].value() or "")),
         "programmes": selectors.programme_choices(),
         **context,
     }

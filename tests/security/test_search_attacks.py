@@ -174,3 +174,12 @@ def test_the_daily_cap_is_explained_in_the_visitors_language(settings):
 
     assert refused.status_code == 429
     assert "您今天按证件号码查询的次数已达上限" in refused.content.decode()
+
+
+def test_an_id_number_in_any_field_of_a_name_search_keeps_it_out_of_the_address():
+    typed_in_region = person(NAME).id_number
+
+    response = visitor().post("/search/", {"q": NAME, "region": typed_in_region})
+
+    assert response.status_code == 200  # answered in place, not redirected to ?region=…
+    assert typed_in_region not in response.content.decode()
