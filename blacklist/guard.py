@@ -39,6 +39,7 @@ from blacklist.models import (
     ClientDailyUsage,
     EnumerationAlert,
     Guess,
+    NoticeStatus,
     ProbeFamily,
     Subject,
 )
@@ -134,15 +135,21 @@ def search_probe() -> Probe:
 
 
 def masks_of_subjects(probes: Iterable[Probe]) -> set[str]:
-    """Of the probes' ID masks, those some subject's number shows: guesses around them are
-    guesses at a real person; the rest cannot recover anyone."""
+    """Of the probes' ID masks, those that a person listed by a published (or since
+    withdrawn) notice shows: guesses around them are guesses at a real person; the rest
+    cannot recover anyone. People only on drafts do not count, so that a refusal never
+    tells a platform of a listing before it is published."""
     masks = sorted({p.pattern for p in probes if p.family == ProbeFamily.ID_MASK})
     found: set[str] = set()
     for start in range(0, len(masks), _IN_CHUNK):
         found.update(
             Subject.objects.filter(
-                kind=SubjectKind.PERSON, id_masked__in=masks[start : start + _IN_CHUNK]
-            ).values_list("id_masked", flat=True)
+                kind=SubjectKind.PERSON,
+                id_masked__in=masks[start : start + _IN_CHUNK],
+                entries__notice__status__in=[NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN],
+            )
+            .values_list("id_masked", flat=True)
+            .distinct()
         )
     return found
 

@@ -16,7 +16,7 @@ from tests.security.conftest import (
     limit_for_everyone,
     target_at,
 )
-from tests.web.people import Person, publish
+from tests.web.people import Person, draft_with, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +207,14 @@ def test_the_refusal_speaks_the_callers_language(bank: Platform):
 
     assert refusal.status_code == 429
     assert refusal.json()["message"].startswith("已拒絕：該客戶端查詢了大量")
+
+
+def test_a_refusal_never_tells_of_a_person_on_a_draft(bank: Platform):
+    number, candidates = target_at(0)
+    draft_with([Person("丁伟涛", number)])
+
+    response = check_ids(bank, candidates[:1000])
+
+    assert response.status_code == 200  # guesses around a mask nobody published are no threat
+    assert not any(r["listed"] for r in response.json()["results"])
+    assert alerts() == []
