@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import logging
 import math
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -122,11 +123,16 @@ def name_probes(name: str) -> list[Probe]:
     counts under `*伟涛`, `丁*涛` and `丁伟*`. Only Chinese names of two to four characters:
     longer masks hide two or more characters, and organisations' names are not masked."""
     folded = identity.fold_name(name)
-    if not 2 <= len(folded) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in folded):
+    if not 2 <= len(folded) <= 4 or not all(_is_ideograph(c) for c in folded):
         return []
     guess = _keyed("name:" + folded)
     patterns = dict.fromkeys(folded[:i] + "*" + folded[i + 1 :] for i in range(len(folded)))
     return [Probe(ProbeFamily.NAME_PATTERN, pattern, guess) for pattern in patterns]
+
+
+def _is_ideograph(char: str) -> bool:
+    """A Han character of any block (rare names use the extensions), not a Latin letter."""
+    return char.isalpha() and unicodedata.east_asian_width(char) == "W"
 
 
 def search_probe() -> Probe:
