@@ -3,12 +3,14 @@ errors download, the stored run and the command line show it masked, never in fu
 
 import csv
 import datetime
+import importlib
 import io
 import json
 import unicodedata
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -154,3 +156,27 @@ def test_a_problem_keeps_only_masked_id_numbers_in_every_field():
         "message": f"about {identity.mask_id(IN_NAME)}",
         "value": f"{'长' * 30}{identity.mask_id(IN_START)}"[:40],  # masked, then cut
     }
+
+
+def test_problems_stored_before_masking_covered_every_column_are_masked_by_the_migration():
+    masking = importlib.import_module("blacklist.migrations.0022_mask_stored_import_problems")
+    number = identity.make_resident_id("420106", datetime.date(1990, 1, 1), 12)
+    run = ImportRun.objects.create(
+        notice=factories.draft_notice(),
+        uploaded_by=factories.official("importer"),
+        original_name=f"名单{number}.csv",
+        size=1,
+        sha256="0" * 64,
+        refusal=f"refused: {number}",
+        errors=[{"row": 3, "column": "序号", "code": "x", "value": number, "message": number}],
+        warnings=[{"row": 4, "value": f"张三{number}"}],
+    )
+
+    masking.forwards(django_apps, None)
+
+    run.refresh_from_db()
+    stored = json.dumps(
+        [run.original_name, run.refusal, run.errors, run.warnings], ensure_ascii=False
+    )
+    assert number not in stored
+    assert stored.count(identity.mask_id(number)) == 5
