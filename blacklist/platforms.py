@@ -301,14 +301,15 @@ def checks_run(
     questions = [_question(subject) for subject in subjects]
     volume = guard.quota_take(client=client, subjects=len(subjects))
     reveal = client.has_scope(ApiScope.IDENTITY)
-    if not reveal:
+    by_id, by_name = _lookups(questions, as_of=as_of, reveal=reveal)
+    if not reveal:  # nothing found is shown before the guard has counted the guesses
         guard.guard(
             actor=guard.Actor.of_client(client),
-            probes=_probes(subjects, questions),
+            probes=_probes(subjects, questions, found=by_id),
             volume=volume,
             volume_everyone=guard.subjects_today(),
         )
-    return _answers(subjects, questions, as_of=as_of, reveal=reveal)
+    return _answers(subjects, questions, by_id=by_id, by_name=by_name, reveal=reveal)
 
 
 def _question(subject: CheckSubject) -> _Question:
@@ -326,9 +327,20 @@ def _question(subject: CheckSubject) -> _Question:
     )
 
 
-def _probes(subjects: Sequence[CheckSubject], questions: Sequence[_Question]) -> list[guard.Probe]:
-    """What the subjects guess: full IDs around the masks of real subjects (and names tried
-    against them), and names only, around one-character masks."""
+def _probes(
+    subjects: Sequence[CheckSubject],
+    questions: Sequence[_Question],
+    *,
+    found: dict[str, list[dict[str, Any]]] | None = None,
+) -> list[guard.Probe]:
+    """What the subjects guess: full IDs around the masks of real subjects, names tried
+    against them, and names alone, around one-character masks.
+
+    With `found` (the listed entries by ID key), a name beside an ID counts only when the
+    ID is listed: only then does `name_agrees` answer, and whether the ID is listed is
+    answered anyway, so counting no other names tells nothing. Without it, every such
+    name counts.
+    """
     by_id = [
         (probe, subject, question)
         for subject, question in zip(subjects, questions, strict=True)
@@ -337,32 +349,41 @@ def _probes(subjects: Sequence[CheckSubject], questions: Sequence[_Question]) ->
     known = guard.masks_of_subjects(probe for probe, _s, _q in by_id)
     probes = []
     for probe, subject, question in by_id:
-        if probe.pattern in known:
-            probes.append(probe)
-            if subject.name.strip():
-                probes.append(guard.id_name_probe(question.number, subject.name))
+        if probe.pattern not in known:
+            continue
+        probes.append(probe)
+        if subject.name.strip() and (found is None or question.key in found):
+            probes.append(guard.id_name_probe(question.number, subject.name))
     for subject, question in zip(subjects, questions, strict=True):
         if question.by == "name":
             probes.extend(guard.name_probes(subject.name))
     return probes
 
 
-def _answers(
-    subjects: Sequence[CheckSubject],
-    questions: Sequence[_Question],
-    *,
-    as_of: datetime.date | None,
-    reveal: bool,
-) -> CheckOutcome:
+def _lookups(
+    questions: Sequence[_Question], *, as_of: datetime.date | None, reveal: bool
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """The listed entries by ID key and by folded name: one query per kind of key (in
+    chunks), not one per subject."""
     today = timezone.localdate()
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)
-    # one query per kind of key (in chunks), not one per subject
     by_id, by_name = (
         _documents_by(
             entries, column, {q.key for q in questions if q.by == by}, reveal=reveal, today=today
         )
         for by, column in (("id", "subject__id_hmac"), ("name", "subject__name_key"))
     )
+    return by_id, by_name
+
+
+def _answers(
+    subjects: Sequence[CheckSubject],
+    questions: Sequence[_Question],
+    *,
+    by_id: dict[str, list[dict[str, Any]]],
+    by_name: dict[str, list[dict[str, Any]]],
+    reveal: bool,
+) -> CheckOutcome:
     results = []
     identifiers = []
     for subject, question in zip(subjects, questions, strict=True):

@@ -351,7 +351,7 @@ GUARD_LIMITS = {
 GUARD_MASKS_PER_REGION = int(os.getenv("GUARD_MASKS_PER_REGION", "3000"))
 # The same guesses counted across every client (an alert) or every address (refused too).
 GUARD_LIMITS_EVERYONE = {
-    "api": {"id_mask": 12, "id_names": 8},
+    "api": {"id_mask": 12},
     "search": {"id_mask": 12, "id_names": 12},
 }
 
