@@ -205,8 +205,9 @@ def objection_uphold_confirm(*, objection: Objection, by: AbstractBaseUser) -> O
         )
         if changed:
             objection.refresh_from_db()
-            publication.entry_revoke(
-                entry=objection.entry,
+            # The objection had its two officials: the one who asked to uphold, and `by`.
+            publication._entry_revoke(
+                objection.entry,
                 reason=_("Objection upheld: %(reason)s") % {"reason": objection.decision_reason},
                 by=by,
             )

@@ -327,8 +327,83 @@ def entries_start_due(*, today: datetime.date | None = None, batch_size: int = 5
         log.info("listed %d entries whose term began by %s", len(ids), today)
 
 
-def entry_revoke(*, entry: Entry, reason: str, by: AbstractBaseUser | None = None) -> Entry:
-    """Take an active entry off the list for good: an upheld objection or an official's ruling."""
+def entry_revocation_request(*, entry: Entry, reason: str, by: AbstractBaseUser) -> Entry:
+    """Ask for an active entry to be revoked. It stays listed until another official confirms
+    it (`entry_revocation_confirm`); the one who asked, or another, may cancel it."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("A revocation needs a reason."))
+    with transaction.atomic():
+        now = timezone.now()
+        changed = Entry.objects.filter(
+            pk=entry.pk, status=EntryStatus.ACTIVE, revocation_requested_by__isnull=True
+        ).update(
+            revocation_requested_by=by,
+            revocation_requested_at=now,
+            revocation_reason=reason,
+            updated_at=now,
+        )
+        if changed:
+            _audit_entries([entry.pk], by=by, message=f"revocation asked for: {reason}")
+    entry.refresh_from_db()
+    if changed or (entry.revocation_requested_by_id, entry.revocation_reason) == (by.pk, reason):
+        return entry  # asked for now, or the same request repeated
+    if entry.status != EntryStatus.ACTIVE:
+        raise ValidationError(_("Only an active entry can be revoked."))
+    raise ValidationError(_("A revocation of this entry already awaits confirmation."))
+
+
+def entry_revocation_cancel(*, entry: Entry, by: AbstractBaseUser) -> Entry:
+    """Drop a revocation asked for: cancelled by the official who asked, or declined by another."""
+    with transaction.atomic():
+        changed = Entry.objects.filter(
+            pk=entry.pk, status=EntryStatus.ACTIVE, revocation_requested_by__isnull=False
+        ).update(
+            revocation_requested_by=None,
+            revocation_requested_at=None,
+            revocation_reason="",
+            updated_at=timezone.now(),
+        )
+        if changed:
+            _audit_entries([entry.pk], by=by, message="revocation request cancelled")
+    entry.refresh_from_db()
+    if not changed:
+        raise ValidationError(_("No revocation of this entry awaits confirmation."))
+    return entry
+
+
+def entry_revocation_confirm(*, entry: Entry, by: AbstractBaseUser) -> Entry:
+    """The second official's confirmation: the entry is revoked with the reason given when
+    the revocation was asked for. Repeated, it does nothing."""
+    with transaction.atomic():
+        # Claims the request (never by the official who asked) and locks the row until the
+        # revocation below commits with it: two confirmations at once revoke once.
+        claimed = (
+            Entry.objects.filter(
+                pk=entry.pk, status=EntryStatus.ACTIVE, revocation_requested_by__isnull=False
+            )
+            .exclude(revocation_requested_by_id=by.pk)
+            .update(revoked_by=by)
+        )
+        if claimed:
+            entry.refresh_from_db()
+            _entry_revoke(entry, reason=entry.revocation_reason, by=by)
+    entry.refresh_from_db()
+    if claimed or entry.status == EntryStatus.REVOKED:
+        return entry
+    if entry.status != EntryStatus.ACTIVE:
+        raise ValidationError(_("Only an active entry can be revoked."))
+    if entry.revocation_requested_by_id is None:
+        raise ValidationError(_("No revocation of this entry awaits confirmation."))
+    raise ValidationError(
+        _("A revocation must be confirmed by another official than the one who asked for it.")
+    )
+
+
+def _entry_revoke(entry: Entry, *, reason: str, by: AbstractBaseUser) -> Entry:
+    """Take an active entry off the list for good, with feed, outbox and log. The one
+    revocation: only for callers that already had a second official confirm it (the
+    revocation confirmed above, or an upheld objection)."""
     if not reason.strip():
         raise ValidationError(_("A revocation needs a reason."))
     with transaction.atomic():

@@ -82,6 +82,12 @@ def withdrawn(notice: Notice, *, reason: str = "名单有误") -> Notice:
     return publication.notice_withdrawal_confirm(notice=notice, by=official("pub-confirms"))
 
 
+def revoked(entry: Entry, *, reason: str = "错误列入") -> Entry:
+    """Revoked as the portal asks: one official asks for it, another confirms."""
+    publication.entry_revocation_request(entry=entry, reason=reason, by=official("rev-asks"))
+    return publication.entry_revocation_confirm(entry=entry, by=official("rev-confirms"))
+
+
 def terms_end(notice: Notice, *, on: datetime.date | None = None) -> None:
     """Time passes: the notice's listings, published while in force, have a term that
     ended on `on` (yesterday in the portal's time zone by default)."""

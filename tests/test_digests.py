@@ -22,7 +22,7 @@ def test_the_digest_counts_this_months_listings_revocations_and_expiries():
     factories.published_notice(count=5, prog=factories.programme(code="hidden", public=False))
     factories.terms_end(factories.published_notice(count=2))
     publication.entries_expire_due()
-    publication.entry_revoke(entry=factories.entries_of(public)[0], reason="异议成立")
+    factories.revoked(factories.entries_of(public)[0], reason="异议成立")
     month = this_month()
 
     # Issued once the month is over: look at it from the first day of the next one.

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import translation
 from django_celery_beat.models import PeriodicTask
@@ -258,6 +258,201 @@ def test_the_official_who_asked_cancels_a_withdrawal_in_the_admin():
     assert Notice.objects.get(pk=notice.pk).withdrawal_requested_by is None
     listed = asks.get("/admin/blacklist/notice/", {"awaiting": "withdrawal"})
     assert list(listed.context["cl"].result_list) == []
+
+
+# --- revocation: one asks, another confirms ------------------------------------------------
+
+
+@pytest.fixture
+def entry() -> Entry:
+    return factories.entries_of(factories.published_notice(count=2))[0]
+
+
+def entry_log(entry: Entry) -> list[tuple[str, str]]:
+    log = LogEntry.objects.filter(content_type__model="entry", object_id=str(entry.pk))
+    return [(line.user.username, line.change_message) for line in log.order_by("id")]
+
+
+def test_asking_for_a_revocation_leaves_the_entry_public_and_off_the_feed(entry):
+    subscribed()
+
+    publication.entry_revocation_request(entry=entry, reason="错误列入", by=factories.official("a"))
+
+    assert (entry.status, entry.revocation_requested_by.username, entry.revocation_reason) == (
+        EntryStatus.ACTIVE,
+        "a",
+        "错误列入",
+    )
+    assert Entry.objects.currently_public().filter(pk=entry.pk).exists()
+    assert Client().get(f"/entries/{entry.public_id}/").status_code == 200
+    assert not ChangeEvent.objects.filter(kind=ChangeKind.REVOKED).exists()
+    assert events("entry.revoked") == []
+
+
+def test_the_official_who_asked_cannot_confirm_the_revocation(entry):
+    asks = factories.official("asks")
+    publication.entry_revocation_request(entry=entry, reason="错误列入", by=asks)
+
+    with pytest.raises(ValidationError) as refused:
+        publication.entry_revocation_confirm(entry=entry, by=asks)
+
+    assert "another official than the one who asked for it" in " ".join(refused.value.messages)
+    assert Entry.objects.get(pk=entry.pk).status == EntryStatus.ACTIVE
+    assert Entry.objects.currently_public().filter(pk=entry.pk).exists()
+
+
+def test_the_database_refuses_a_revocation_confirmed_by_the_official_who_asked(entry):
+    asks = factories.official("asks")
+    publication.entry_revocation_request(entry=entry, reason="错误列入", by=asks)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.filter(pk=entry.pk).update(revoked_by=asks)
+
+
+def test_a_second_official_confirms_and_the_entry_is_revoked_with_feed_event_and_webhook(entry):
+    subscribed()
+    publication.entry_revocation_request(
+        entry=entry, reason="错误列入", by=factories.official("asks")
+    )
+
+    publication.entry_revocation_confirm(entry=entry, by=factories.official("confirms"))
+    publication.entry_revocation_confirm(entry=entry, by=factories.official("confirms"))
+
+    entry.refresh_from_db()
+    assert (entry.status, entry.status_reason, entry.revoked_by.username) == (
+        EntryStatus.REVOKED,
+        "错误列入",
+        "confirms",
+    )
+    assert not Entry.objects.currently_public().filter(pk=entry.pk).exists()
+    assert Client().get(f"/entries/{entry.public_id}/").status_code == 404
+    revoked = ChangeEvent.objects.filter(entry=entry, kind=ChangeKind.REVOKED)
+    assert list(revoked.values_list("reason", flat=True)) == ["错误列入"]  # once, repeated or not
+    assert events("entry.revoked") == ["entry.revoked"]
+    assert entry_log(entry) == [
+        ("asks", "revocation asked for: 错误列入"),
+        ("confirms", "revoked: 错误列入"),
+    ]
+
+
+def test_a_revocation_asked_for_can_be_cancelled_and_then_nothing_can_confirm_it(entry):
+    asks = factories.official("asks")
+    publication.entry_revocation_request(entry=entry, reason="错误列入", by=asks)
+
+    publication.entry_revocation_cancel(entry=entry, by=asks)
+
+    with pytest.raises(ValidationError) as refused:
+        publication.entry_revocation_confirm(entry=entry, by=factories.official("confirms"))
+    assert "No revocation of this entry awaits confirmation." in refused.value.messages
+    entry.refresh_from_db()
+    assert (entry.status, entry.revocation_requested_by, entry.revocation_reason) == (
+        EntryStatus.ACTIVE,
+        None,
+        "",
+    )
+    assert Entry.objects.currently_public().filter(pk=entry.pk).exists()
+    assert entry_log(entry)[-1] == ("asks", "revocation request cancelled")
+
+
+def test_another_official_can_decline_a_revocation_and_ask_for_one_of_their_own(entry):
+    publication.entry_revocation_request(entry=entry, reason="错误列入", by=factories.official("a"))
+    with pytest.raises(ValidationError) as refused:  # one request at a time
+        publication.entry_revocation_request(entry=entry, reason="其他", by=factories.official("b"))
+    assert "already awaits confirmation" in " ".join(refused.value.messages)
+
+    publication.entry_revocation_cancel(entry=entry, by=factories.official("b"))
+    publication.entry_revocation_request(entry=entry, reason="其他", by=factories.official("b"))
+
+    entry.refresh_from_db()
+    assert (entry.revocation_requested_by.username, entry.revocation_reason) == ("b", "其他")
+
+
+def test_only_an_active_entry_can_be_asked_to_be_revoked(entry):
+    factories.withdrawn(entry.notice)
+
+    with pytest.raises(ValidationError) as refused:
+        publication.entry_revocation_request(
+            entry=entry, reason="错误列入", by=factories.official("a")
+        )
+
+    assert "Only an active entry can be revoked." in refused.value.messages
+    assert Entry.objects.get(pk=entry.pk).revocation_requested_by is None
+
+
+def test_a_revocation_needs_a_reason(entry):
+    with pytest.raises(ValidationError):
+        publication.entry_revocation_request(entry=entry, reason="  ", by=factories.official("a"))
+    assert Entry.objects.get(pk=entry.pk).revocation_requested_by is None
+
+
+def test_the_admin_shows_a_revocation_awaiting_confirmation_and_only_another_official_confirms(
+    entry,
+):
+    other = factories.entries_of(entry.notice)[1]
+    asks = member_of("publisher", username="asks")
+    form = asks.get(f"/admin/blacklist/entry/{entry.pk}/revoke/").content.decode()
+    assert "Until then nothing changes." in form
+    asks.post(f"/admin/blacklist/entry/{entry.pk}/revoke/", {"reason": "错误列入"})
+
+    awaiting = asks.get("/admin/blacklist/entry/", {"awaiting": "revocation"})
+    assert list(awaiting.context["cl"].result_list) == [entry]
+    assert "revocation asked for by asks" in awaiting.content.decode()
+    detail = asks.get(f"/admin/blacklist/entry/{entry.pk}/change/").content.decode()
+    assert "Asks asked on" in detail and "错误列入" in detail
+    assert "The entry stays listed until another official confirms it" in detail
+    assert Entry.objects.currently_public().filter(pk=entry.pk).exists()
+
+    refused = changelist_action(asks, "entry", "confirm_revocation", entry.pk)
+    assert "another official than the one who asked for it" in refused
+    assert Entry.objects.get(pk=entry.pk).status == EntryStatus.ACTIVE
+
+    auditor = member_of("auditor", username="auditor")
+    assert (
+        'value="confirm_revocation"' not in auditor.get("/admin/blacklist/entry/").content.decode()
+    )
+    changelist_action(auditor, "entry", "confirm_revocation", entry.pk)
+    assert Entry.objects.get(pk=entry.pk).status == EntryStatus.ACTIVE
+    importer = member_of("importer", username="importer")
+    assert (
+        importer.post(f"/admin/blacklist/entry/{entry.pk}/revoke/", {"reason": "x"}).status_code
+        == 403
+    )
+
+    confirms = member_of("publisher", username="confirms")
+    changelist_action(confirms, "entry", "confirm_revocation", entry.pk)
+    assert Entry.objects.get(pk=entry.pk).status == EntryStatus.REVOKED
+    assert Entry.objects.get(pk=other.pk).status == EntryStatus.ACTIVE
+    assert (
+        list(
+            asks.get("/admin/blacklist/entry/", {"awaiting": "revocation"})
+            .context["cl"]
+            .result_list
+        )
+        == []
+    )
+
+
+def test_an_official_cancels_a_revocation_in_the_admin(entry):
+    asks = member_of("publisher", username="asks")
+    asks.post(f"/admin/blacklist/entry/{entry.pk}/revoke/", {"reason": "错误列入"})
+
+    changelist_action(asks, "entry", "cancel_revocation", entry.pk)
+
+    entry.refresh_from_db()
+    assert (entry.status, entry.revocation_requested_by) == (EntryStatus.ACTIVE, None)
+    listed = asks.get("/admin/blacklist/entry/", {"awaiting": "revocation"})
+    assert list(listed.context["cl"].result_list) == []
+
+
+def test_the_revocation_awaiting_a_second_official_reads_in_chinese(entry):
+    asks = member_of("publisher", username="asks")
+    asks.post(f"/admin/blacklist/entry/{entry.pk}/revoke/", {"reason": "错误列入"})
+
+    listed = asks.get("/admin/blacklist/entry/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    detail = asks.get(f"/admin/blacklist/entry/{entry.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hant")
+
+    assert "asks 申请撤销" in listed and "确认（另一名工作人员）申请的撤销" in listed
+    assert "申請撤銷該名單條目：「错误列入」" in detail.content.decode()
 
 
 # --- objections: upholding takes a second reviewer -----------------------------------------

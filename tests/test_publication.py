@@ -113,7 +113,7 @@ def test_a_term_that_begins_after_publication_is_listed_on_the_feed_when_it_begi
 def test_an_entry_the_feed_never_listed_is_never_ended_on_it():
     waiting = factories.published_notice(count=3, start=TODAY + datetime.timedelta(days=5))
     first, *rest = factories.entries_of(waiting)
-    publication.entry_revoke(entry=first, reason="异议成立")
+    factories.revoked(first, reason="异议成立")
     factories.withdrawn(waiting, reason="发布有误")
     over = factories.published_notice(
         count=2, start=TODAY - datetime.timedelta(days=400), end=TODAY - datetime.timedelta(days=1)

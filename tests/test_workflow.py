@@ -36,7 +36,7 @@ def log_of(obj: object) -> list[str]:
 def test_withdrawing_a_notice_takes_all_its_entries_off_the_list_with_the_reason():
     notice = factories.published_notice(count=4)
     revoked = factories.entries_of(notice)[0]
-    publication.entry_revoke(entry=revoked, reason="异议成立", by=factories.official("x"))
+    factories.revoked(revoked, reason="异议成立")
 
     factories.withdrawn(notice, reason="名单有误")
 
@@ -184,7 +184,7 @@ def test_a_publisher_asks_for_a_withdrawal_with_a_reason_and_another_confirms_it
     assert member_of("importer", "importer-1").post(url, {"reason": "x"}).status_code == 403
 
 
-def test_a_publisher_revokes_an_entry_with_a_reason_in_the_admin():
+def test_a_publisher_asks_for_a_revocation_with_a_reason_and_another_confirms_it_in_the_admin():
     entry = factories.entries_of(factories.published_notice(count=1))[0]
     url = f"/admin/blacklist/entry/{entry.pk}/revoke/"
 
@@ -192,6 +192,11 @@ def test_a_publisher_revokes_an_entry_with_a_reason_in_the_admin():
     response = member_of("publisher", "publisher-1").post(url, {"reason": "复核撤销"})
 
     assert response.status_code == 302
+    assert Entry.objects.currently_public().filter(pk=entry.pk).exists()
+    member_of("publisher", "publisher-2").post(
+        "/admin/blacklist/entry/",
+        {"action": "confirm_revocation", "_selected_action": [entry.pk]},
+    )
     entry.refresh_from_db()
     assert (entry.status, entry.status_reason) == (EntryStatus.REVOKED, "复核撤销")
     assert not Entry.objects.currently_public().filter(pk=entry.pk).exists()

@@ -417,6 +417,35 @@ class Entry(models.Model):
         db_index=False,
         editable=False,
     )
+    # Revoking takes two officials: one asks (with the reason), another confirms. (An upheld
+    # objection has its two in the objection and revokes at once: no one is named here.)
+    # No plain indexes: almost every entry has none of these; the partial index below
+    # finds the few that await a second official.
+    revocation_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("revocation asked for by"),
+        db_index=False,
+    )
+    revocation_requested_at = models.DateTimeField(
+        _("revocation asked for at"), null=True, blank=True
+    )
+    # A database default too: the bulk insert of an import does not name the column.
+    revocation_reason = models.TextField(
+        _("reason given for revoking"), blank=True, default="", db_default=""
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("revocation confirmed by"),
+        db_index=False,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -435,6 +464,10 @@ class Entry(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=EntryStatus.values), name="entry_status_known"
             ),
+            models.CheckConstraint(
+                condition=~Q(revoked_by=F("revocation_requested_by")),
+                name="entry_revocation_four_eyes",
+            ),
         ]
         indexes = [
             # the hourly expiry job: active entries whose term has ended
@@ -446,6 +479,12 @@ class Entry(models.Model):
                 fields=["term_start"],
                 condition=Q(status="active", announced=False),
                 name="entry_start_due",
+            ),
+            # revocations asked for (awaiting a second official, or done): a handful
+            models.Index(
+                fields=["revocation_requested_by"],
+                condition=Q(revocation_requested_by__isnull=False),
+                name="entry_revocation_asked",
             ),
         ]
 

@@ -132,7 +132,7 @@ def test_expired_revoked_withdrawn_and_unpublished_entries_are_not_listed_now(ba
         end=today() - datetime.timedelta(days=1),
     )
     publish([revoked])
-    publication.entry_revoke(entry=entry_of(revoked), reason="objection upheld")
+    factories.revoked(entry_of(revoked), reason="objection upheld")
     gone = publish([withdrawn])
     type(gone).objects.filter(pk=gone.pk).update(status="withdrawn", withdrawn_at=timezone.now())
     draft_with([drafted])
@@ -163,7 +163,7 @@ def test_as_of_answers_from_terms_and_publication_history(bank: Platform):
         )
     publication.entries_expire_due()
     revoked_on = timezone.now() - datetime.timedelta(days=5)
-    publication.entry_revoke(entry=entry_of(li), reason="objection upheld")
+    factories.revoked(entry_of(li), reason="objection upheld")
     Entry.objects.filter(pk=entry_of(li).pk).update(status_changed_at=revoked_on)
 
     def listed(number: str, day: datetime.date) -> bool:

@@ -49,7 +49,7 @@ def test_following_from_zero_ends_with_exactly_the_listed_entries(bank: Platform
     factories.terms_end(publish(people[3:5]))
     publication.entries_expire_due()
     publish(people[5:6])
-    publication.entry_revoke(entry=entry_of(people[0]), reason="objection upheld")
+    factories.revoked(entry_of(people[0]), reason="objection upheld")
     # Published with their terms already over, or not yet begun: never on the feed.
     publish(people[6:7], start=today() - datetime.timedelta(days=900), end=yesterday())
     later = publish(people[7:9], start=today() + datetime.timedelta(days=3))

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from django.test import Client
 
-from blacklist import identity, publication
+from blacklist import identity
 from blacklist.models import Entry, QueryLog, Snapshot, SnapshotAudience
 from tests import factories
 from tests.api.conftest import Platform
@@ -125,12 +125,8 @@ def test_the_platform_snapshot_and_the_feed_after_it_give_exactly_the_listed_ent
     held = {entry["public_id"] for entry in document["entries"]}
     assert held == set(Entry.objects.listed().values_list("public_id", flat=True))
     # the list moves on after the snapshot, on a public and a platform-only programme
-    publication.entry_revoke(
-        entry=entry_of(listing.public[0]), reason="异议成立", by=factories.official("x")
-    )
-    publication.entry_revoke(
-        entry=entry_of(listing.platform_only), reason="异议成立", by=factories.official("x")
-    )
+    factories.revoked(entry_of(listing.public[0]), reason="异议成立")
+    factories.revoked(entry_of(listing.platform_only), reason="异议成立")
     publish([person("钱八")])
     publish([person("李九")], prog=factories.programme(code="platforms-only-2", public=False))
 

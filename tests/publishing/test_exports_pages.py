@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from blacklist import exports, publication
+from blacklist import exports
 from blacklist.models import Snapshot, SnapshotAudience, SnapshotFormat
 from portal.celery import app
 from tests import factories
@@ -126,7 +126,7 @@ def test_a_replaced_file_is_no_longer_served(listing: Listing, en: Client):
     old = latest(SnapshotAudience.PUBLIC, SnapshotFormat.CSV)
     old_link = f"/exports/{old.pk}/{exports.download_name(old)}"
     revoked = entry_of(listing.public[0])
-    publication.entry_revoke(entry=revoked, reason="异议成立", by=factories.official("x"))
+    factories.revoked(revoked, reason="异议成立")
     build()
     assert en.get(old_link).status_code == 404
     new = latest(SnapshotAudience.PUBLIC, SnapshotFormat.CSV)

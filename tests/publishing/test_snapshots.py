@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
-from blacklist import exports, identity, publication, sealedfiles, snapshot_files, tasks
+from blacklist import exports, identity, sealedfiles, snapshot_files, tasks
 from blacklist.changes import last_change_seq
 from blacklist.models import (
     Entry,
@@ -326,7 +326,7 @@ def test_a_rerun_with_nothing_changed_writes_nothing(listing: Listing):
 def test_a_change_on_the_feed_makes_new_snapshots_without_the_entry(listing: Listing):
     build()
     revoked = entry_of(listing.public[1])
-    publication.entry_revoke(entry=revoked, reason="异议成立", by=factories.official("x"))
+    factories.revoked(revoked, reason="异议成立")
     built = build()
     assert len(built) == FILES
     for snapshot in built:
@@ -394,9 +394,7 @@ def test_the_snapshot_and_the_feed_after_its_last_seq_give_the_current_list(
     snapshot = latest(audience, SnapshotFormat.JSON)
     held = {e["public_id"] for e in json_document(file_bytes(snapshot))["entries"]}
     # the list moves on after the snapshot
-    publication.entry_revoke(
-        entry=entry_of(listing.public[0]), reason="异议成立", by=factories.official("x")
-    )
+    factories.revoked(entry_of(listing.public[0]), reason="异议成立")
     publish([person("钱八")])
     events = make_platform("feed").get("/api/v1/changes/", {"after": snapshot.last_seq}).json()
     for event in events["events"]:

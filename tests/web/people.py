@@ -117,7 +117,7 @@ def expired(p: Person) -> None:
 
 def revoked(p: Person) -> None:
     publish([p])
-    publication.entry_revoke(entry=entry_of(p), reason="错误列入", by=factories.official("x"))
+    factories.revoked(entry_of(p), reason="错误列入")
 
 
 def platform_only(p: Person) -> None:

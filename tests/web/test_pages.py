@@ -119,7 +119,7 @@ def test_a_notice_page_counts_expired_and_revoked_entries(en):
     notice = publish(people)
     Entry.objects.filter(pk=entry_of(people[0]).pk).update(term_end=yesterday())
     publication.entries_expire_due()
-    publication.entry_revoke(entry=entry_of(people[1]), reason="错误列入")
+    factories.revoked(entry_of(people[1]), reason="错误列入")
 
     page = en.get(f"/notices/{notice.pk}/").content.decode()
 
@@ -212,7 +212,7 @@ def test_an_unknown_entry_or_notice_is_not_found(client):
 
 def test_the_statistics_match_the_entries_currently_public_per_programme(en):
     call_command("load_demo")
-    publication.entry_revoke(entry=Entry.objects.currently_public().first(), reason="错误列入")
+    factories.revoked(Entry.objects.currently_public().first(), reason="错误列入")
 
     page = en.get("/stats/").content.decode()
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from blacklist import identity, publication
+from blacklist import identity
 from blacklist.models import Programme
 from tests import factories
 from tests.web.people import NOT_PUBLIC, Person, entry_of, person, publish, today
@@ -203,7 +203,7 @@ def test_an_entry_revoked_after_a_search_for_its_id_number_is_not_found_by_the_n
     before = results(
         client.post("/search/", {"q": listed.id_number, "name": listed.name}).content.decode()
     )
-    publication.entry_revoke(entry=entry, reason="错误列入", by=factories.official("x"))
+    factories.revoked(entry, reason="错误列入")
     after = results(
         client.post("/search/", {"q": listed.id_number, "name": listed.name}).content.decode()
     )
