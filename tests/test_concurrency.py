@@ -67,3 +67,23 @@ def test_two_confirmations_of_a_withdrawal_at_once_withdraw_each_entry_once():
     assert all(not isinstance(result, Exception) for result in results), results
     withdrawn = ChangeEvent.objects.filter(kind=ChangeKind.WITHDRAWN)
     assert withdrawn.count() == withdrawn.values("entry").distinct().count() == 50
+
+
+def test_two_confirmations_of_a_revocation_at_once_revoke_the_entry_once():
+    entry = factories.entries_of(factories.published_notice(count=1))[0]
+    publication.entry_revocation_request(
+        entry=entry, reason="错误列入", by=factories.official("publisher-asks")
+    )
+    turn = iter([factories.official("publisher-a"), factories.official("publisher-b")])
+
+    def confirm() -> object:
+        return publication.entry_revocation_confirm(
+            entry=Entry.objects.get(pk=entry.pk), by=next(turn)
+        )
+
+    results = factories.run_at_once(confirm)
+
+    # One revokes; the other finds it done and changes nothing.
+    assert all(not isinstance(result, Exception) for result in results), results
+    assert ChangeEvent.objects.filter(entry=entry, kind=ChangeKind.REVOKED).count() == 1
+    assert LogEntry.objects.filter(change_message="revoked: 错误列入").count() == 1
