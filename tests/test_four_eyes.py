@@ -390,6 +390,8 @@ def test_the_admin_shows_a_revocation_awaiting_confirmation_and_only_another_off
 ):
     other = factories.entries_of(entry.notice)[1]
     asks = member_of("publisher", username="asks")
+    page = asks.get(f"/admin/blacklist/entry/{entry.pk}/change/").content.decode()
+    assert f'href="/admin/blacklist/entry/{entry.pk}/revoke/"' in page
     form = asks.get(f"/admin/blacklist/entry/{entry.pk}/revoke/").content.decode()
     assert "Until then nothing changes." in form
     asks.post(f"/admin/blacklist/entry/{entry.pk}/revoke/", {"reason": "错误列入"})

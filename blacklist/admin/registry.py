@@ -472,12 +472,14 @@ class EntryAdmin(IdentitySearchMixin, ReadOnlyAdmin):
         "status",
         "status_reason",
         "status_changed_at",
+        "revoke_link",
         "revocation_requested_by",
         "revocation_requested_at",
         "revocation_reason",
         "revoked_by",
         "created_at",
     ]
+    readonly_fields = ["revoke_link"]
     date_hierarchy = "term_end"
     actions = ["confirm_revocation", "cancel_revocation"]
 
