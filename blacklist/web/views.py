@@ -71,8 +71,10 @@ def search(request: HttpRequest) -> HttpResponse:
         return _search_page(request, form, status=400)
     except guard.EnumerationSuspected as refused:
         return _search_refused(request, refused)
-    if query.by == "name" and request.method == "POST" and not any(
-        identity.contains_id_number(str(value)) for _key, value in data.items()
+    if (
+        query.by == "name"
+        and request.method == "POST"
+        and not any(identity.contains_id_number(str(value)) for _key, value in data.items())
     ):
         return HttpResponseRedirect(f"{reverse('search')}?{_search_query(form)}", status=303)
     outcome = entries_public_search(query=query, request=asked)

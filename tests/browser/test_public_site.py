@@ -39,10 +39,12 @@ def public_person_with_traditional_name() -> Entry:
     raise AssertionError("the demo has no public person whose name differs in traditional")
 
 
-def search_from_home(visit: Visit, live_server, text: str) -> None:
+def search_from_home(visit: Visit, live_server, text: str, name: str = "") -> None:
     page = visit.page
     page.goto(live_server.url + "/")
     page.locator("#id_q").fill(text)
+    if name:
+        page.locator("#id_name").fill(name)
     page.locator("form.search button[type=submit]").click()
     page.wait_for_url(re.compile(r"/search/"))
 
@@ -113,13 +115,25 @@ def test_search_in_traditional_characters_read_entry_and_object(visit: Visit, li
 def test_a_full_id_number_search_never_shows_the_number(visit: Visit, live_server):
     entry = public_person_with_traditional_name()
     number = entry.subject.id_number()
-    search_from_home(visit, live_server, number)
+    search_from_home(visit, live_server, number, name=entry.subject.name)
     html = visit.step("search-by-id")
     assert number not in visit.page.url
     assert number not in html
     expect(visit.page.locator("#id_q")).to_have_value("")
     expect(visit.page.locator("h2[aria-live]")).to_contain_text(entry.subject.id_masked)
     expect(visit.page.locator(f'li.result a[href="/entries/{entry.public_id}/"]')).to_have_count(1)
+    visit.assert_no_errors()
+
+
+def test_an_id_number_without_the_right_name_reads_as_not_found(visit: Visit, live_server):
+    entry = public_person_with_traditional_name()
+    number = entry.subject.id_number()
+    search_from_home(visit, live_server, number, name="欧阳无此人")
+    html = visit.step("search-by-id-wrong-name")
+    assert number not in visit.page.url
+    assert number not in html
+    expect(visit.page.locator("li.result")).to_have_count(0)
+    expect(visit.page.locator(f'a[href="/entries/{entry.public_id}/"]')).to_have_count(0)
     visit.assert_no_errors()
 
 
