@@ -7,9 +7,15 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from blacklist import api_clients, digests, exports, guard, notify, objections, publication
+from blacklist.guard import services as guard
 from blacklist.importing import pipeline
 from blacklist.models import ImportRun, NameChoice
+from blacklist.objections import services as objections
+from blacklist.platforms import clients as api_clients
+from blacklist.publication import digests
+from blacklist.publication import services as publication
+from blacklist.snapshots import services as snapshots
+from blacklist.webhooks import services as webhooks
 
 COMMON = {"acks_late": True, "max_retries": 5, "retry_backoff": True, "retry_jitter": True}
 
@@ -55,7 +61,7 @@ def purge_guard_counts() -> int:
     **(COMMON | {"retry_backoff": 60, "retry_jitter": False}),
 )
 def rebuild_snapshots(reason: str = "nightly") -> list[int]:
-    return [snapshot.pk for snapshot in exports.snapshots_build(reason=reason)]
+    return [snapshot.pk for snapshot in snapshots.snapshots_build(reason=reason)]
 
 
 @shared_task(autoretry_for=(Exception,), time_limit=1800, soft_time_limit=1700, **COMMON)
@@ -103,19 +109,19 @@ def start_commit(
 # database (Delivery.next_attempt_at), so Celery retries only on database hiccups.
 @shared_task(
     autoretry_for=(OperationalError,),
-    time_limit=notify.send_time_limit() + 10,
-    soft_time_limit=notify.send_time_limit(),
+    time_limit=webhooks.send_time_limit() + 10,
+    soft_time_limit=webhooks.send_time_limit(),
     **COMMON,
 )
 def deliver_webhook(delivery_id: int) -> int | None:
-    attempt = notify.delivery_send(delivery_id=delivery_id)
+    attempt = webhooks.delivery_send(delivery_id=delivery_id)
     return attempt.status_code if attempt else None
 
 
 @shared_task(autoretry_for=(OperationalError,), time_limit=120, soft_time_limit=100, **COMMON)
 def deliver_due_webhooks() -> int:
     """Every minute: one task per due delivery, so a hanging endpoint holds only its own."""
-    due = notify.deliveries_due(now=timezone.now())
+    due = webhooks.deliveries_due(now=timezone.now())
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)

@@ -8,6 +8,7 @@ SECRET_KEY, ID_LOOKUP_KEY and FIELD_ENCRYPTION_KEYS.
 import base64
 import binascii
 import datetime
+import importlib.util
 import json
 import os
 import secrets
@@ -114,6 +115,10 @@ INSTALLED_APPS = [
     "blacklist",
     "axes",
 ]
+# Demo data, synthetic lists and benchmarks (`make run`, `make bench`): present in a checkout,
+# left out of the installed package.
+if importlib.util.find_spec("devtools") is not None:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -240,8 +245,8 @@ IMPORT_FILE_RETENTION_DAYS = int(os.getenv("IMPORT_FILE_RETENTION_DAYS", "30"))
 # The public site: per-IP limits (django-ratelimit, on the shared cache) and objections.
 SEARCH_RATE = os.getenv("SEARCH_RATE", "30/m")
 OBJECTION_RATE = os.getenv("OBJECTION_RATE", "5/h")
-RATELIMIT_VIEW = "blacklist.web.views.rate_limited"
-# Behind a proxy, where the client's address comes from (blacklist.client_address): a single
+RATELIMIT_VIEW = "blacklist.public.views.rate_limited"
+# Behind a proxy, where the client's address comes from (blacklist.lib.client_address): a single
 # header the proxy sets (CLIENT_IP_HEADER=X-Real-IP), or the number of proxies that append to
 # X-Forwarded-For (TRUSTED_PROXY_COUNT). Neither: REMOTE_ADDR.
 CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "").strip()
@@ -265,7 +270,7 @@ OBJECTION_ATTACHMENT_RETENTION_DAYS = int(os.getenv("OBJECTION_ATTACHMENT_RETENT
 AXES_FAILURE_LIMIT = int(os.getenv("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.getenv("LOGIN_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "blacklist.client_address.client_lockout_address"
+AXES_CLIENT_IP_CALLABLE = "blacklist.lib.client_address.client_lockout_address"
 AXES_LOCKOUT_CALLABLE = "blacklist.admin.lockout.locked_out"
 # Kept out of the log lines and of the stored form data (the password always is).
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
@@ -364,8 +369,8 @@ WEBHOOK_CONNECT_TIMEOUT = float(os.getenv("WEBHOOK_CONNECT_TIMEOUT", "3.05"))
 WEBHOOK_READ_TIMEOUT = float(os.getenv("WEBHOOK_READ_TIMEOUT", "10"))
 # Outgoing proxy for webhook requests; the worker's own proxy variables are not used.
 WEBHOOK_PROXY = os.getenv("WEBHOOK_PROXY", "").strip()
-# Without a proxy, webhooks go only to public addresses (see blacklist.notify); a receiver on
-# the local network (development, a platform's test server) needs this set to 1.
+# Without a proxy, webhooks go only to public addresses (blacklist.webhooks.services); a receiver
+# on the local network (development, a platform's test server) needs this set to 1.
 WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", "0")
 
 # Celery. The default broker is kombu's filesystem transport under var/, so a
@@ -398,7 +403,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # ID numbers are masked in every record (blacklist.logfilters, installed by the app)
+    # ID numbers are masked in every record (blacklist.lib.logfilters, installed by the app)
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     "loggers": {

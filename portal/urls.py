@@ -8,5 +8,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("blacklist.web.urls")),
+    path("", include("blacklist.public.urls")),
 ]

@@ -11,10 +11,11 @@ from django.contrib.auth.models import AbstractUser
 from django.db import connection
 from django.utils import timezone
 
-from blacklist import identity, publication
-from blacklist.listing import ListingRow, listings_add
 from blacklist.models import Authority, Entry, Notice, Programme
-from blacklist.synthetic import fictional_people
+from blacklist.publication import services as publication
+from blacklist.registry import identity
+from blacklist.registry.listing import ListingRow, listings_add
+from devtools.synthetic import fictional_people
 
 _seeds = itertools.count(1000)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, quote_plus
 
-from blacklist.identity import make_resident_id, mask_id, normalize_id
+from blacklist.registry.identity import make_resident_id, mask_id, normalize_id
 
 NUMBER = make_resident_id("420106", date(1987, 3, 14), 101)  # ends in X
 OTHER = make_resident_id("110105", date(1962, 8, 27), 451)

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from blacklist.models import Entry, ImportRun, ImportStatus, Subject
-from blacklist.synthetic import fictional_people
+from devtools.synthetic import fictional_people
 from tests import factories
 
 pytestmark = pytest.mark.django_db

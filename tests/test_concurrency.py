@@ -6,9 +6,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
-from blacklist import publication
-from blacklist.listing import listings_add
 from blacklist.models import ChangeEvent, ChangeKind, Entry, EntryStatus
+from blacklist.publication import services as publication
+from blacklist.registry.listing import listings_add
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

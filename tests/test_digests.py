@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from blacklist import digests, publication
 from blacklist.models import Digest
+from blacklist.publication import digests
+from blacklist.publication import services as publication
 from tests import factories
 
 pytestmark = pytest.mark.django_db

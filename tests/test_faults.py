@@ -19,8 +19,7 @@ from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.utils import timezone
 
-from blacklist import publication, tasks
-from blacklist.listing import listings_add
+from blacklist import tasks
 from blacklist.models import (
     ChangeCounter,
     ChangeEvent,
@@ -30,6 +29,8 @@ from blacklist.models import (
     Notice,
     NoticeStatus,
 )
+from blacklist.publication import services as publication
+from blacklist.registry.listing import listings_add
 from tests import factories
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

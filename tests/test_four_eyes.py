@@ -13,9 +13,7 @@ from django.test import Client
 from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 
-from blacklist import api_clients, identity, notify, objections, publication, search
 from blacklist.importing import pipeline, removal
-from blacklist.listing import ListingRow, listings_add
 from blacklist.models import (
     ChangeEvent,
     ChangeKind,
@@ -30,6 +28,13 @@ from blacklist.models import (
     ObjectionStatus,
     Subject,
 )
+from blacklist.objections import services as objections
+from blacklist.platforms import clients as api_clients
+from blacklist.public import search
+from blacklist.publication import services as publication
+from blacklist.registry import identity
+from blacklist.registry.listing import ListingRow, listings_add
+from blacklist.webhooks import services as webhooks
 from tests import factories
 from tests.importing import files
 
@@ -76,7 +81,7 @@ def import_file(notice: Notice, people: list, *, by, committed_by=None) -> Impor
 def subscribed() -> None:
     """A platform that takes every webhook event, so that the outbox shows what was sent."""
     client, _key = api_clients.api_client_create(name="Bank of Hubei", scopes=["feed"])
-    notify.subscription_create(client=client, url="https://bank.example.com/hooks")
+    webhooks.subscription_create(client=client, url="https://bank.example.com/hooks")
 
 
 def events(kind: str) -> list[str]:

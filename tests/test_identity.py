@@ -1,4 +1,4 @@
-"""Identity numbers and names (blacklist.identity); pure, no database or Django project needed."""
+"""Identity numbers and names (blacklist.registry.identity); pure, no database needed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blacklist.identity import (
+from blacklist.registry.identity import (
     CREDIT_CODE_ALPHABET,
     NAME_MASK_STYLES,
     Identity,

@@ -5,16 +5,16 @@ import datetime
 import pytest
 from django.conf import settings
 
-from blacklist import identity
-from blacklist.listing import (
+from blacklist.models import Subject
+from blacklist.public.search import subjects_matching_name
+from blacklist.registry import identity
+from blacklist.registry.listing import (
     PreparedListing,
     listing_defaults,
     listing_prepare,
     listings_add,
     listings_prepare,
 )
-from blacklist.models import Subject
-from blacklist.search import subjects_matching_name
 from tests import factories
 
 pytestmark = pytest.mark.django_db

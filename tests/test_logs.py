@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blacklist import identity
-from blacklist.identity import contains_id_number, normalize_id, redact_id_numbers
+from blacklist.registry import identity
+from blacklist.registry.identity import contains_id_number, normalize_id, redact_id_numbers
 from tests.identity_forms import LEGACY, NUMBER, OTHER, PLACES, TYPED_FORMS, WRITTEN, TypedForm
 
 FORMS = [pytest.param(form, id=form.label) for form in TYPED_FORMS]

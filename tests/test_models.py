@@ -3,9 +3,9 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from blacklist.bulk import SUBJECT_COLUMNS
-from blacklist.listing import listing_prepare, listings_add
 from blacklist.models import Entry, EntryStatus, Notice, NoticeStatus, Subject
+from blacklist.registry.bulk import SUBJECT_COLUMNS
+from blacklist.registry.listing import listing_prepare, listings_add
 from tests import factories
 
 pytestmark = pytest.mark.django_db

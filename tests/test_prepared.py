@@ -4,7 +4,7 @@ import pytest
 from django.db.models import QuerySet, Value
 
 from blacklist.models import Entry, Programme
-from blacklist.prepared import MARKER, PreparedQuery, prepared
+from blacklist.registry.prepared import MARKER, PreparedQuery, prepared
 from tests import factories
 from tests.web.people import entry_of, person, publish
 

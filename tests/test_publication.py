@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from blacklist import publication
-from blacklist.changes import last_change_seq
-from blacklist.listing import listings_add
+from blacklist.feed.changes import last_change_seq
 from blacklist.models import ChangeEvent, ChangeKind, Entry, EntryStatus, NoticeStatus
+from blacklist.publication import services as publication
+from blacklist.registry.listing import listings_add
 from tests import factories
 
 pytestmark = pytest.mark.django_db

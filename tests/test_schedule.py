@@ -13,9 +13,9 @@ from celery.beat import EmbeddedService
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from blacklist import publication
-from blacklist.listing import listings_add
 from blacklist.models import ChangeEvent, ChangeKind, Entry, EntryStatus, Notice, NoticeStatus
+from blacklist.publication import services as publication
+from blacklist.registry.listing import listings_add
 from portal.celery import app
 from tests import factories
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from blacklist import publication
 from blacklist.models import ChangeEvent, ChangeKind, Entry, EntryStatus, Notice, NoticeStatus
+from blacklist.publication import services as publication
 from tests import factories
 
 pytestmark = pytest.mark.django_db

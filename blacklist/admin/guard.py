@@ -6,10 +6,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from blacklist import guard
 from blacklist.admin.registry import ReadOnlyAdmin
-from blacklist.api_clients import api_clients_disable
+from blacklist.guard import services as guard
 from blacklist.models import ApiClient, EnumerationAlert
+from blacklist.platforms.clients import api_clients_disable
 
 
 class OpenFilter(admin.SimpleListFilter):

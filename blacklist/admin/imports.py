@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from blacklist import tasks
 from blacklist.admin.registry import rows_deleted_message
-from blacklist.csvfiles import write_csv
 from blacklist.importing import removal
 from blacklist.importing.pipeline import import_progress, import_start
+from blacklist.lib.csvfiles import write_csv
 from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
 
 ERRORS_SHOWN = 200

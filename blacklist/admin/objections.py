@@ -19,8 +19,8 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
-from blacklist import objections
 from blacklist.models import Objection
+from blacklist.objections import services as objections
 
 OPEN_DECISIONS = [
     ("", "—"),

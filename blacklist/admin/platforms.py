@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from blacklist import selectors
 from blacklist.admin.registry import ReadOnlyAdmin
-from blacklist.api_clients import api_clients_disable, api_key_issue
-from blacklist.csvfiles import write_csv
+from blacklist.lib.csvfiles import write_csv
 from blacklist.models import ApiClient, ApiKey, ApiScope, QueryLog
-from blacklist.models.platforms import scopes_of
+from blacklist.platforms.clients import api_clients_disable, api_key_issue
+from blacklist.platforms.models import scopes_of
+from blacklist.registry import selectors
 
 # The session holds only this one-time token of a confirmed issue, never a key.
 PENDING_ISSUE = "api-key-issue-pending"

@@ -15,9 +15,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from blacklist import notify, tasks
+from blacklist import tasks
 from blacklist.admin.registry import ReadOnlyAdmin
 from blacklist.models import Delivery, DeliveryAttempt, Snapshot, Subscription, WebhookEvent
+from blacklist.webhooks import services as webhooks
 
 # --- webhooks ---------------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ class SubscriptionForm(forms.ModelForm):
         client = cleaned.get("client") or getattr(self.instance, "client", None)
         if client and cleaned.get("url"):
             try:
-                notify.subscription_validate(
+                webhooks.subscription_validate(
                     client=client, url=cleaned["url"], events=_events_of(cleaned.get("events", ""))
                 )
             except ValidationError as error:
@@ -93,11 +94,13 @@ class SubscriptionAdmin(admin.ModelAdmin):
     ) -> None:
         events = _events_of(form.cleaned_data["events"])
         if change:
-            notify.subscription_update(
+            webhooks.subscription_update(
                 subscription=obj, url=obj.url, events=events, active=obj.active
             )
             return
-        created, secret = notify.subscription_create(client=obj.client, url=obj.url, events=events)
+        created, secret = webhooks.subscription_create(
+            client=obj.client, url=obj.url, events=events
+        )
         obj.pk = created.pk
         obj.refresh_from_db()
         self._show_secret(request, obj, secret)
@@ -106,7 +109,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
         for subscription in queryset:
             self._show_secret(
-                request, subscription, notify.subscription_rotate_secret(subscription=subscription)
+                request,
+                subscription,
+                webhooks.subscription_rotate_secret(subscription=subscription),
             )
 
     def _show_secret(self, request: HttpRequest, subscription: Subscription, secret: str) -> None:
@@ -179,7 +184,9 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Send again now"), permissions=["resend"])
     def send_again_now(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        ids = notify.deliveries_retry_now(delivery_ids=list(queryset.values_list("id", flat=True)))
+        ids = webhooks.deliveries_retry_now(
+            delivery_ids=list(queryset.values_list("id", flat=True))
+        )
         for delivery_id in ids:
             transaction.on_commit(partial(tasks.deliver_webhook.delay, delivery_id), robust=True)
         self.message_user(

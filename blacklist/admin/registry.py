@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from blacklist import publication, selectors, tasks
+from blacklist import tasks
 from blacklist.importing import removal
 from blacklist.models import (
     Authority,
@@ -33,6 +33,8 @@ from blacklist.models import (
     Programme,
     Subject,
 )
+from blacklist.publication import services as publication
+from blacklist.registry import selectors
 
 
 def official(request: HttpRequest) -> AbstractBaseUser:

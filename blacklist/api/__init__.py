@@ -1,1 +1,1 @@
-"""The REST API for credit platforms (`/api/v1/`): thin views over `blacklist.platforms`."""
+"""The REST API for credit platforms (`/api/v1/`): thin views over the platforms' services."""

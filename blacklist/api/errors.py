@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from blacklist import guard
+from blacklist.guard import services as guard
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from blacklist import identity
 from blacklist.models import Entry, EntryStatus
-from blacklist.platforms import subject_hmac_of
+from blacklist.platforms.services import subject_hmac_of
+from blacklist.registry import identity
 
 MAX_ID = 2**63 - 1  # a bigint
 # Times outside these years cannot be moved between time zones without overflowing.

@@ -1,7 +1,7 @@
 """Request validation and the documented shape of every answer.
 
 Answers that can run to thousands of rows (entries, checks, the change feed) are built as
-plain dicts by `blacklist.platforms`; the serializers below describe them for the OpenAPI
+plain dicts by `blacklist.platforms.services`; the serializers below describe them for the OpenAPI
 document and validate what callers send.
 """
 
@@ -15,8 +15,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import ProhibitNullCharactersValidator
 
-from blacklist import exports
-from blacklist.changes import last_change_seq
+from blacklist.feed.changes import last_change_seq
+from blacklist.feed.models import ChangeKind
 from blacklist.models import (
     CheckPurpose,
     EntryStatus,
@@ -25,8 +25,8 @@ from blacklist.models import (
     Snapshot,
     SnapshotAudience,
 )
-from blacklist.models.changes import ChangeKind
-from blacklist.platforms import MAX_CHECK_SUBJECTS
+from blacklist.platforms.services import MAX_CHECK_SUBJECTS
+from blacklist.snapshots import services as snapshots
 
 MAX_FEED_PAGE = 10_000
 
@@ -323,13 +323,13 @@ class SnapshotSerializer(serializers.ModelSerializer):
         }
 
     def get_filename(self, snapshot: Snapshot) -> str:
-        return exports.download_name(snapshot)
+        return snapshots.download_name(snapshot)
 
     @extend_schema_field(
-        serializers.ChoiceField(choices=sorted(set(exports.CONTENT_TYPES.values())))
+        serializers.ChoiceField(choices=sorted(set(snapshots.CONTENT_TYPES.values())))
     )
     def get_content_type(self, snapshot: Snapshot) -> str:
-        return exports.content_type(snapshot)
+        return snapshots.content_type(snapshot)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, snapshot: Snapshot) -> str:

@@ -28,11 +28,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from blacklist import downloads, exports, platforms
 from blacklist.api import serializers
 from blacklist.api.errors import PayloadTooLarge
 from blacklist.api.filters import EntryFilter
-from blacklist.api_clients import query_log_record
 from blacklist.models import (
     ApiClient,
     ApiScope,
@@ -41,7 +39,11 @@ from blacklist.models import (
     Programme,
     SnapshotAudience,
 )
-from blacklist.platforms import ENTRY_FIELDS, MAX_CHECK_SUBJECTS, CheckSubject
+from blacklist.platforms import services as platforms
+from blacklist.platforms.clients import query_log_record
+from blacklist.platforms.services import ENTRY_FIELDS, MAX_CHECK_SUBJECTS, CheckSubject
+from blacklist.snapshots import downloads
+from blacklist.snapshots import services as snapshots
 
 PAGE_SIZE = re.compile(r"[0-9]{1,4}")
 
@@ -351,9 +353,9 @@ class Exports(PlatformView):
 
     @extend_schema(responses=serializers.SnapshotSerializer(many=True), operation_id="exports_list")
     def get(self, request: Request) -> Response:
-        snapshots = exports.snapshots_latest(audience=self.audience)
+        latest = snapshots.snapshots_latest(audience=self.audience)
         return Response(
-            serializers.SnapshotSerializer(snapshots, many=True, context={"request": request}).data
+            serializers.SnapshotSerializer(latest, many=True, context={"request": request}).data
         )
 
     @property
@@ -414,7 +416,7 @@ class ExportDownload(Exports):
         ],
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:  # type: ignore[override]
-        snapshot = exports.snapshot_offered(pk=pk, audience=self.audience)
+        snapshot = snapshots.snapshot_offered(pk=pk, audience=self.audience)
         if snapshot is None:
             raise Http404
         self.audit = {"subjects": snapshot.count}  # the whole list, as of this snapshot

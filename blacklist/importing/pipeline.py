@@ -26,15 +26,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blacklist import identity
-from blacklist.bulk import KnownSubject, refresh_statistics, subject_lookup, write_cache
-from blacklist.identity import SubjectKind
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
 from blacklist.importing.rows import FileRules, Problem, RowOutcome, chunk_judge
 from blacklist.importing.uploads import upload_opened, upload_store
-from blacklist.listing import ListingResult, PreparedListing, listing_defaults, listings_write
 from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
-from blacklist.renames import subjects_rename
+from blacklist.registry import identity
+from blacklist.registry.bulk import KnownSubject, refresh_statistics, subject_lookup, write_cache
+from blacklist.registry.identity import SubjectKind
+from blacklist.registry.listing import (
+    ListingResult,
+    PreparedListing,
+    listing_defaults,
+    listings_write,
+)
+from blacklist.registry.renames import subjects_rename
 
 log = logging.getLogger(__name__)
 CHUNK = 5000

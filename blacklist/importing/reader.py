@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from blacklist.identity import fold_name, redact_id_numbers
+from blacklist.registry.identity import fold_name, redact_id_numbers
 
 # field -> accepted headers (simplified, traditional and English all fold to these)
 HEADERS: dict[str, tuple[str, ...]] = {

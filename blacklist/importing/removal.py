@@ -17,8 +17,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from blacklist import publication, search
 from blacklist.models import Entry, ImportRun, ImportStatus, Notice, NoticeStatus, Subject
+from blacklist.public import search
+from blacklist.publication import services as publication
 
 log = logging.getLogger(__name__)
 CHUNK = 5000

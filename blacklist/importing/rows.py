@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from blacklist import identity
-from blacklist.identity import IdentityError, SubjectKind
 from blacklist.importing.reader import FIELD_LABELS
-from blacklist.listing import ListingDefaults, ListingRow, listings_prepare
+from blacklist.registry import identity
+from blacklist.registry.identity import IdentityError, SubjectKind
+from blacklist.registry.listing import ListingDefaults, ListingRow, listings_prepare
 
 MAX_NAME = 200
 MAX_OFFENCE = 500

@@ -1,7 +1,7 @@
 """Uploaded list files at rest: sealed on arrival and read through a short-lived plain copy.
 
 A list file holds full ID numbers, which the portal keeps only encrypted (see
-`blacklist.sealedfiles`).
+`blacklist.lib.sealedfiles`).
 """
 
 import secrets
@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.files.base import File
 from django.utils import timezone
 
+from blacklist.lib.sealedfiles import SealedReader, SealedWriter, is_sealed
 from blacklist.models import ImportRun
-from blacklist.sealedfiles import SealedReader, SealedWriter, is_sealed
 
 SEALED_SUFFIX = ".sealed"
 

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def create(apps, schema_editor):
-    from blacklist import search
+    from blacklist.public import search
 
     for sql in search.create_index_sql():
         schema_editor.execute(sql)
@@ -13,7 +13,7 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    from blacklist import search
+    from blacklist.public import search
 
     for sql in search.drop_index_sql():
         schema_editor.execute(sql)

@@ -1,21 +1,21 @@
-from .changes import ChangeCounter, ChangeEvent, ChangeKind
-from .guard import AlertChannel, ClientDailyUsage, EnumerationAlert, Guess, ProbeFamily
-from .imports import ImportRun, ImportStatus, NameChoice
-from .objections import Objection, ObjectionStatus
-from .platforms import ApiClient, ApiKey, ApiScope, CheckPurpose, QueryLog
-from .publishing import (
-    Delivery,
-    DeliveryAttempt,
-    DeliveryStatus,
-    Digest,
-    Snapshot,
-    SnapshotAudience,
-    SnapshotFormat,
-    SnapshotState,
-    Subscription,
-    WebhookEvent,
+"""Every model of the app, gathered from the rooms that own them so that Django finds them.
+
+Each room keeps its models in its own `models.py`; code imports them from here or from there.
+"""
+
+from blacklist.feed.models import ChangeCounter, ChangeEvent, ChangeKind
+from blacklist.guard.models import (
+    AlertChannel,
+    ClientDailyUsage,
+    EnumerationAlert,
+    Guess,
+    ProbeFamily,
 )
-from .registry import (
+from blacklist.importing.models import ImportRun, ImportStatus, NameChoice
+from blacklist.objections.models import Objection, ObjectionStatus
+from blacklist.platforms.models import ApiClient, ApiKey, ApiScope, CheckPurpose, QueryLog
+from blacklist.publication.models import Digest
+from blacklist.registry.models import (
     Authority,
     Entry,
     EntryQuerySet,
@@ -27,6 +27,14 @@ from .registry import (
     Programme,
     Subject,
     subject_hmac,
+)
+from blacklist.snapshots.models import Snapshot, SnapshotAudience, SnapshotFormat, SnapshotState
+from blacklist.webhooks.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Subscription,
+    WebhookEvent,
 )
 
 __all__ = [

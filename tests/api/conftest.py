@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from blacklist.api_clients import api_client_create
 from blacklist.models import ApiClient
+from blacklist.platforms.clients import api_client_create
 
 
 @pytest.fixture(autouse=True)

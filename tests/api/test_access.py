@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from blacklist.api_clients import api_key_issue, api_key_revoke
 from blacklist.models import ApiClient, ApiKey
+from blacklist.platforms.clients import api_key_issue, api_key_revoke
 from tests import factories
 from tests.api.conftest import Platform
 

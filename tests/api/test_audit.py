@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from blacklist import identity, tasks
-from blacklist.api_clients import query_log_record
+from blacklist import tasks
 from blacklist.models import ApiClient, ApiKey, QueryLog
+from blacklist.platforms.clients import query_log_record
+from blacklist.registry import identity
 from tests.api.conftest import Platform
 from tests.web.people import entry_of, person, publish
 

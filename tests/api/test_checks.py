@@ -6,8 +6,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from blacklist import publication
 from blacklist.models import Entry, QueryLog
+from blacklist.publication import services as publication
 from tests import factories
 from tests.api.conftest import Platform
 from tests.web.people import approved_with, draft_with, entry_of, person, publish, today

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from blacklist import publication
 from blacklist.models import Entry
+from blacklist.publication import services as publication
 from tests import factories
 from tests.api.conftest import Platform
 from tests.web.people import entry_of, person, publish, today, yesterday

@@ -13,7 +13,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
 
-from blacklist.api_clients import api_client_create
+from blacklist.platforms.clients import api_client_create
 
 CONTRACT_PATHS = {
     "/api/v1/programmes/": {"get"},

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import openpyxl
 
-from blacklist import identity
-from blacklist.synthetic import FictionalSubject, fictional_people
+from blacklist.registry import identity
+from devtools.synthetic import FictionalSubject, fictional_people
 
 TITLE = "武汉市公安局关于对涉“两卡”违法犯罪人员实施信用惩戒的公告（第一批）"
 SIMPLIFIED = (

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from blacklist import identity
-from blacklist.listing import ListingRow, listings_add
 from blacklist.models import Entry, Notice, Subject
+from blacklist.registry import identity
+from blacklist.registry.listing import ListingRow, listings_add
 from tests import factories
 from tests.factories import assert_no_full_ids
 from tests.importing import files

@@ -10,10 +10,10 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from blacklist import publication
-from blacklist.api_clients import api_client_create
 from blacklist.importing.pipeline import import_commit, import_start, import_validate
 from blacklist.models import Entry, ImportRun, ImportStatus, NameChoice, Notice, Subject
+from blacklist.platforms.clients import api_client_create
+from blacklist.publication import services as publication
 from tests import factories
 from tests.importing import files
 from tests.web.people import Person, entry_of, person, publish

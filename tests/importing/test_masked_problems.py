@@ -15,9 +15,9 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from blacklist import identity
 from blacklist.importing.rows import Problem, judge_row
 from blacklist.models import ImportRun, ImportStatus
+from blacklist.registry import identity
 from tests import factories
 from tests.identity_forms import full_width
 from tests.importing import files

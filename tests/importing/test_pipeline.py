@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.utils import timezone
 
-from blacklist import identity, publication
 from blacklist.importing import pipeline
 from blacklist.importing.pipeline import import_commit, import_start, import_validate
-from blacklist.listing import ListingRow, listings_add
 from blacklist.models import Entry, ImportRun, ImportStatus, Notice, Subject
-from blacklist.synthetic import FictionalSubject
+from blacklist.publication import services as publication
+from blacklist.registry import identity
+from blacklist.registry.listing import ListingRow, listings_add
+from devtools.synthetic import FictionalSubject
 from tests import factories
 from tests.factories import assert_no_full_ids
 from tests.importing import files

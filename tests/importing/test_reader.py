@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from blacklist.importing.reader import FileRefused, Sheet, open_sheet
-from blacklist.synthetic import FictionalSubject
+from devtools.synthetic import FictionalSubject
 from tests.importing import files
 
 PEOPLE = files.people(3)

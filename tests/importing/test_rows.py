@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from openpyxl.worksheet.formula import ArrayFormula
 from stdnum.cn import ric
 
-from blacklist.identity import SubjectKind, make_credit_code, make_resident_id
 from blacklist.importing.reader import open_sheet
 from blacklist.importing.rows import JudgedRow, judge_row
+from blacklist.registry.identity import SubjectKind, make_credit_code, make_resident_id
 from tests.factories import assert_no_full_ids
 from tests.importing import files
 

@@ -10,8 +10,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from blacklist import exports, identity
 from blacklist.models import Entry, Notice, Snapshot, SnapshotAudience, SnapshotFormat
+from blacklist.registry import identity
+from blacklist.snapshots import services as snapshots
 from tests import factories
 from tests.api.conftest import bank, bureau, make_platform  # noqa: F401  (shared fixtures)
 from tests.web import people
@@ -82,23 +83,23 @@ def listing(db) -> Listing:
 
 
 def build() -> list[Snapshot]:
-    return exports.snapshots_build(reason="test")
+    return snapshots.snapshots_build(reason="test")
 
 
 def latest(audience: str, fmt: str) -> Snapshot:
-    return next(s for s in exports.snapshots_latest(audience=audience) if s.format == fmt)
+    return next(s for s in snapshots.snapshots_latest(audience=audience) if s.format == fmt)
 
 
 def public_download(snapshot: Snapshot) -> bytes:
     """The file as a citizen downloads it from /exports/."""
-    response = Client().get(f"/exports/{snapshot.pk}/{exports.download_name(snapshot)}")
+    response = Client().get(f"/exports/{snapshot.pk}/{snapshots.download_name(snapshot)}")
     assert response.status_code == 200
     return b"".join(response.streaming_content)
 
 
 def file_bytes(snapshot: Snapshot) -> bytes:
     """The file as downloaded, whatever its audience (opened as the download opens it)."""
-    stream = exports.snapshot_stream(snapshot=snapshot)
+    stream = snapshots.snapshot_stream(snapshot=snapshot)
     assert stream is not None
     try:
         return b"".join(stream)

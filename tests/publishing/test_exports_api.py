@@ -7,8 +7,8 @@ import pytest
 import yaml
 from django.test import Client
 
-from blacklist import identity
 from blacklist.models import Entry, QueryLog, Snapshot, SnapshotAudience
+from blacklist.registry import identity
 from tests import factories
 from tests.api.conftest import Platform
 from tests.factories import assert_no_full_ids

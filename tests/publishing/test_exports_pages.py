@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from blacklist import exports
 from blacklist.models import Snapshot, SnapshotAudience, SnapshotFormat
+from blacklist.snapshots import services as snapshots
 from portal.celery import app
 from tests import factories
 from tests.factories import assert_no_full_ids
@@ -33,15 +33,15 @@ def test_the_page_lists_the_latest_public_file_of_each_format(listing: Listing, 
     page = en.get("/exports/")
     assert page.status_code == 200
     html = page.content.decode()
-    public = exports.snapshots_latest(audience=SnapshotAudience.PUBLIC)
+    public = snapshots.snapshots_latest(audience=SnapshotAudience.PUBLIC)
     assert len(public) == 3
     for snapshot in public:
         assert snapshot.sha256 in html
-        assert f"/exports/{snapshot.pk}/{exports.download_name(snapshot)}" in html
+        assert f"/exports/{snapshot.pk}/{snapshots.download_name(snapshot)}" in html
     assert len(download_links(html)) == 3
     assert ">6<" in html  # the number of entries in each file
     assert "CSV (opens in Excel)" in html and "FollowTheMoney" in html
-    for snapshot in exports.snapshots_latest(audience=SnapshotAudience.IDENTITY):
+    for snapshot in snapshots.snapshots_latest(audience=SnapshotAudience.IDENTITY):
         assert snapshot.sha256 not in html
         assert f"/exports/{snapshot.pk}/" not in html
 
@@ -96,14 +96,14 @@ def test_the_platforms_files_are_never_served_on_the_public_site(
     listing: Listing, en: Client, audience: str
 ):
     build()
-    platforms = exports.snapshots_latest(audience=audience)
+    platforms = snapshots.snapshots_latest(audience=audience)
     assert len(platforms) == 3
     html = en.get("/exports/").content.decode()
     for snapshot in platforms:
         assert snapshot.sha256 not in html
-        response = en.get(f"/exports/{snapshot.pk}/{exports.download_name(snapshot)}")
+        response = en.get(f"/exports/{snapshot.pk}/{snapshots.download_name(snapshot)}")
         assert response.status_code == 404
-        public_name = exports.download_name(snapshot).replace(f"-{audience}", "")
+        public_name = snapshots.download_name(snapshot).replace(f"-{audience}", "")
         assert en.get(f"/exports/{snapshot.pk}/{public_name}").status_code == 404
 
 
@@ -124,7 +124,7 @@ def test_the_public_site_leaves_out_the_programmes_shown_only_to_platforms(
 def test_a_replaced_file_is_no_longer_served(listing: Listing, en: Client):
     build()
     old = latest(SnapshotAudience.PUBLIC, SnapshotFormat.CSV)
-    old_link = f"/exports/{old.pk}/{exports.download_name(old)}"
+    old_link = f"/exports/{old.pk}/{snapshots.download_name(old)}"
     revoked = entry_of(listing.public[0])
     factories.revoked(revoked, reason="异议成立")
     build()
@@ -137,8 +137,8 @@ def test_a_wrong_file_name_or_id_is_not_found(listing: Listing, en: Client):
     build()
     snapshot = latest(SnapshotAudience.PUBLIC, SnapshotFormat.CSV)
     assert en.get(f"/exports/{snapshot.pk}/list.csv").status_code == 404
-    assert en.get(f"/exports/999999/{exports.download_name(snapshot)}").status_code == 404
-    assert en.post(f"/exports/{snapshot.pk}/{exports.download_name(snapshot)}").status_code == 405
+    assert en.get(f"/exports/999999/{snapshots.download_name(snapshot)}").status_code == 404
+    assert en.post(f"/exports/{snapshot.pk}/{snapshots.download_name(snapshot)}").status_code == 405
 
 
 # --- the admin ---------------------------------------------------------------------------------

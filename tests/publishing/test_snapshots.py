@@ -11,8 +11,9 @@ from django_celery_beat.models import PeriodicTask
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
-from blacklist import exports, identity, sealedfiles, snapshot_files, tasks
-from blacklist.changes import last_change_seq
+from blacklist import tasks
+from blacklist.feed.changes import last_change_seq
+from blacklist.lib import sealedfiles
 from blacklist.models import (
     Entry,
     Programme,
@@ -21,7 +22,10 @@ from blacklist.models import (
     SnapshotFormat,
     SnapshotState,
 )
-from blacklist.models.registry import NameMask
+from blacklist.registry import identity
+from blacklist.registry.models import NameMask
+from blacklist.snapshots import files as snapshot_files
+from blacklist.snapshots import services as snapshots
 from tests import factories
 from tests.factories import assert_no_full_ids
 from tests.publishing.conftest import (
@@ -91,7 +95,7 @@ def test_platform_files_mask_names_and_id_numbers_as_the_api_does(
     listing: Listing, full_id_numbers
 ):
     build()
-    for snapshot in exports.snapshots_latest(audience=PLATFORM):
+    for snapshot in snapshots.snapshots_latest(audience=PLATFORM):
         text = file_bytes(snapshot).decode("utf-8")
         assert_no_full_ids(text, full_id_numbers)
         assert "张三丰" not in text and "张*丰" in text
@@ -113,7 +117,7 @@ def test_platform_files_mask_names_and_id_numbers_as_the_api_does(
 
 def test_public_files_show_masks_and_never_a_full_id_number(listing: Listing, full_id_numbers):
     build()
-    for snapshot in exports.snapshots_latest(audience=PUBLIC):
+    for snapshot in snapshots.snapshots_latest(audience=PUBLIC):
         text = file_bytes(snapshot).decode("utf-8")
         assert_no_full_ids(text, full_id_numbers)
         assert "张三丰" not in text and "张*丰" in text
@@ -125,7 +129,7 @@ def test_public_files_show_masks_and_never_a_full_id_number(listing: Listing, fu
 
 def test_identity_files_carry_full_names_and_id_numbers(listing: Listing):
     build()
-    for snapshot in exports.snapshots_latest(audience=IDENTITY):
+    for snapshot in snapshots.snapshots_latest(audience=IDENTITY):
         text = file_bytes(snapshot).decode("utf-8")
         for listed in [*listing.public, listing.platform_only]:
             assert listed.id_number in text, (snapshot.format, listed.name)
@@ -248,7 +252,7 @@ def test_followthemoney_subjects_are_people_or_companies_with_ids_only_for_ident
 
 
 def test_a_subject_whose_entries_span_two_chunks_is_written_once(monkeypatch, listing: Listing):
-    monkeypatch.setattr(exports, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(snapshots, "CHUNK_ROWS", 1)
     build()
     entities = ftm_entities(file_bytes(latest(PUBLIC, SnapshotFormat.FTM)))
     names = [e["properties"]["name"] for e in entities if e["schema"] == "Person"]
@@ -272,7 +276,7 @@ def test_files_with_full_id_numbers_are_sealed_on_disk_and_any_key_opens_them(
     settings, listing: Listing, full_id_numbers
 ):
     build()
-    for snapshot in exports.snapshots_latest(audience=IDENTITY):
+    for snapshot in snapshots.snapshots_latest(audience=IDENTITY):
         assert snapshot.encrypted
         raw = Path(snapshot.file.path).read_bytes()
         text = raw.decode("latin-1")
@@ -280,8 +284,8 @@ def test_files_with_full_id_numbers_are_sealed_on_disk_and_any_key_opens_them(
         assert "张三丰".encode() not in raw
     # the public and the platform files hold only masks: plain on disk, like the downloads
     for snapshot in [
-        *exports.snapshots_latest(audience=PUBLIC),
-        *exports.snapshots_latest(audience=PLATFORM),
+        *snapshots.snapshots_latest(audience=PUBLIC),
+        *snapshots.snapshots_latest(audience=PLATFORM),
     ]:
         assert not snapshot.encrypted
         assert not snapshot.file.name.endswith(".sealed")
@@ -360,7 +364,7 @@ def test_a_programme_hidden_from_the_public_leaves_the_public_files_at_once(
     for snapshot in built:
         assert hidden.public_id not in public_ids_in(snapshot, file_bytes(snapshot))
     for audience in (PLATFORM, IDENTITY):
-        for snapshot in exports.snapshots_latest(audience=audience):
+        for snapshot in snapshots.snapshots_latest(audience=audience):
             assert hidden.public_id in public_ids_in(snapshot, file_bytes(snapshot))
 
 
@@ -406,13 +410,13 @@ def test_the_snapshot_and_the_feed_after_its_last_seq_give_the_current_list(
 
 
 def test_only_the_newest_few_snapshots_are_kept_with_their_files(listing: Listing):
-    for round_ in range(exports.KEEP + 2):
+    for round_ in range(snapshots.KEEP + 2):
         publish([person(f"韩{'一二三四五六'[round_]}")])
         assert len(build()) == FILES
     for audience in (PUBLIC, PLATFORM, IDENTITY):
         for fmt in FORMATS:
             kept = Snapshot.objects.filter(audience=audience, format=fmt)
-            assert kept.count() == exports.KEEP
+            assert kept.count() == snapshots.KEEP
     assert snapshot_files_on_disk() == {s.file.name for s in Snapshot.objects.all()}
 
 
@@ -435,7 +439,7 @@ def test_a_build_while_another_is_writing_refuses_and_writes_nothing(monkeypatch
 
     def begin_and_build_again(self, head):
         if not refused:
-            with pytest.raises(exports.SnapshotsBusy):
+            with pytest.raises(snapshots.SnapshotsBusy):
                 build()
             refused.append(True)
         begin(self, head)
@@ -450,7 +454,7 @@ def test_a_build_while_another_is_writing_refuses_and_writes_nothing(monkeypatch
 @pytest.mark.django_db(transaction=True)
 def test_two_builds_at_once_write_one_set_of_files(listing: Listing):
     results = factories.run_at_once(lambda: len(build()), timeout=120)
-    outcomes = ["busy" if isinstance(r, exports.SnapshotsBusy) else r for r in results]
+    outcomes = ["busy" if isinstance(r, snapshots.SnapshotsBusy) else r for r in results]
     assert sorted(map(str, outcomes)) in (["0", str(FILES)], [str(FILES), "busy"])
     assert Snapshot.objects.filter(state=SnapshotState.READY).count() == FILES
     assert not Snapshot.objects.filter(state=SnapshotState.BUILDING).exists()
@@ -458,7 +462,7 @@ def test_two_builds_at_once_write_one_set_of_files(listing: Listing):
 
 
 def test_an_abandoned_claim_is_taken_over_after_the_timeout(listing: Listing):
-    stale = timezone.now() - exports.BUILD_TIMEOUT - datetime.timedelta(minutes=1)
+    stale = timezone.now() - snapshots.BUILD_TIMEOUT - datetime.timedelta(minutes=1)
     Snapshot.objects.create(
         format="csv", audience="public", sha256="", size=0, count=0, last_seq=0, taken_at=stale
     )

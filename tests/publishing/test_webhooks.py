@@ -20,7 +20,7 @@ from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from blacklist import api_clients, notify, publication, tasks
+from blacklist import tasks
 from blacklist.models import (
     ApiClient,
     ChangeEvent,
@@ -32,6 +32,9 @@ from blacklist.models import (
     Subscription,
     WebhookEvent,
 )
+from blacklist.platforms import clients as api_clients
+from blacklist.publication import services as publication
+from blacklist.webhooks import services as webhooks
 from portal.celery import app
 from tests import factories
 
@@ -137,24 +140,24 @@ def platform(
 
 def subscribe(url: str, *, events: tuple[str, ...] = (), name: str = "Bank of Hubei"):
     client = ApiClient.objects.filter(name=name).first() or platform(name)
-    return notify.subscription_create(client=client, url=url, events=list(events))
+    return webhooks.subscription_create(client=client, url=url, events=list(events))
 
 
 def emit_published(notice: Notice) -> list[int]:
     with transaction.atomic():
-        return notify.notice_published(notice=notice)
+        return webhooks.notice_published(notice=notice)
 
 
 def send_all_due(now: datetime.datetime | None = None) -> list[DeliveryAttempt]:
     now = now or timezone.now()
     attempts = [
-        notify.delivery_send(delivery_id=pk, now=now) for pk in notify.deliveries_due(now=now)
+        webhooks.delivery_send(delivery_id=pk, now=now) for pk in webhooks.deliveries_due(now=now)
     ]
     return [attempt for attempt in attempts if attempt]
 
 
 def verify(received: Received, secret: str, **options) -> bool:
-    return notify.signature_verify(
+    return webhooks.signature_verify(
         secret=secret,
         timestamp=received.headers["x-portal-timestamp"],
         body=received.body,
@@ -175,10 +178,10 @@ def test_a_failing_endpoint_gets_the_event_on_a_later_attempt_and_each_try_is_lo
 
     now = timezone.now()
     for _ in range(3):
-        assert notify.delivery_send(delivery_id=delivery_id, now=now) is not None
+        assert webhooks.delivery_send(delivery_id=delivery_id, now=now) is not None
         delivery = Delivery.objects.get(pk=delivery_id)
         # Not due again before its time: nothing is sent.
-        assert notify.delivery_send(delivery_id=delivery_id, now=now) is None
+        assert webhooks.delivery_send(delivery_id=delivery_id, now=now) is None
         now = delivery.next_attempt_at
 
     delivery = Delivery.objects.get(pk=delivery_id)
@@ -209,7 +212,7 @@ def test_a_delivery_is_given_up_a_day_after_the_event(endpoint):
         delivery = Delivery.objects.get(pk=delivery_id)
         if delivery.status != DeliveryStatus.PENDING:
             break
-        notify.delivery_send(delivery_id=delivery_id, now=delivery.next_attempt_at)
+        webhooks.delivery_send(delivery_id=delivery_id, now=delivery.next_attempt_at)
 
     assert delivery.status == DeliveryStatus.FAILED
     times = list(delivery.attempt_log.order_by("number").values_list("attempted_at", flat=True))
@@ -219,8 +222,8 @@ def test_a_delivery_is_given_up_a_day_after_the_event(endpoint):
     assert times[-1] - created < datetime.timedelta(hours=24)
     assert times[-1] + datetime.timedelta(hours=1) - created > datetime.timedelta(hours=24)
     later = created + datetime.timedelta(days=2)
-    assert notify.deliveries_due(now=later) == []
-    assert notify.delivery_send(delivery_id=delivery_id, now=later) is None
+    assert webhooks.deliveries_due(now=later) == []
+    assert webhooks.delivery_send(delivery_id=delivery_id, now=later) is None
     assert len(receiver.received) == 29
 
 
@@ -331,7 +334,7 @@ def test_a_rotated_secret_signs_from_then_on_and_the_old_one_no_longer_verifies(
     receiver = endpoint()
     subscription, old = subscribe(receiver.url)
 
-    new = notify.subscription_rotate_secret(subscription=subscription)
+    new = webhooks.subscription_rotate_secret(subscription=subscription)
     emit_published(notice)
     send_all_due()
 
@@ -359,10 +362,10 @@ def test_payloads_name_no_one_and_carry_public_ids(endpoint):
     reason = f"异议成立：{people[0].name}（{people[0].id_number()}）"
 
     with transaction.atomic():
-        notify.notice_published(notice=notice, changes=range(1, 4))
-        notify.entry_revoked(entry=entries[0], reason=reason)
-        notify.entries_expired(entry_ids=[entries[1].pk, entries[2].pk])
-        notify.notice_withdrawn(notice=notice, reason=reason)
+        webhooks.notice_published(notice=notice, changes=range(1, 4))
+        webhooks.entry_revoked(entry=entries[0], reason=reason)
+        webhooks.entries_expired(entry_ids=[entries[1].pk, entries[2].pk])
+        webhooks.notice_withdrawn(notice=notice, reason=reason)
     send_all_due()
 
     bodies = [r.body.decode() for r in receiver.received]
@@ -387,14 +390,14 @@ def test_payloads_name_no_one_and_carry_public_ids(endpoint):
 
 @pytest.mark.django_db
 def test_many_expired_entries_are_split_over_several_deliveries(endpoint, monkeypatch):
-    monkeypatch.setattr(notify, "ENTRIES_PER_DELIVERY", 2)
+    monkeypatch.setattr(webhooks, "ENTRIES_PER_DELIVERY", 2)
     notice = factories.published_notice(count=5)
     entries = factories.entries_of(notice)
     receiver = endpoint()
     subscribe(receiver.url)
 
     with transaction.atomic():
-        notify.entries_expired(entry_ids=[e.pk for e in entries], changes=range(11, 16))
+        webhooks.entries_expired(entry_ids=[e.pk for e in entries], changes=range(11, 16))
     send_all_due()
 
     parts = sorted((r.payload()["data"] for r in receiver.received), key=lambda d: d["part"])
@@ -436,7 +439,7 @@ def test_only_active_subscribers_with_the_feed_scope_that_want_the_event_get_it(
     Subscription.objects.filter(pk=paused_subscription.pk).update(active=False)
     lookup_only = platform("D", scopes=("lookup",))
     with pytest.raises(ValidationError) as refused:
-        notify.subscription_create(client=lookup_only, url=no_feed.url, events=[])
+        webhooks.subscription_create(client=lookup_only, url=no_feed.url, events=[])
     assert list(refused.value.message_dict) == ["client"]
 
     emit_published(notice)
@@ -453,7 +456,7 @@ def test_a_change_rolled_back_sends_nothing(endpoint):
     subscribe(receiver.url)
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        notify.notice_published(notice=notice)
+        webhooks.notice_published(notice=notice)
         raise RuntimeError("the publication failed after the event was written")
     send_all_due(timezone.now() + datetime.timedelta(hours=1))
 
@@ -529,9 +532,9 @@ def test_the_delivery_log_shows_every_attempt_and_sends_again_on_request(
     receiver = endpoint(answers=[500, 200])
     subscribe(receiver.url)
     [delivery_id] = emit_published(notice)
-    notify.delivery_send(delivery_id=delivery_id)
+    webhooks.delivery_send(delivery_id=delivery_id)
     delivery = Delivery.objects.get(pk=delivery_id)
-    notify.delivery_send(delivery_id=delivery_id, now=delivery.next_attempt_at)
+    webhooks.delivery_send(delivery_id=delivery_id, now=delivery.next_attempt_at)
 
     page = official.get(f"/admin/blacklist/delivery/{delivery_id}/change/").content.decode()
     assert "500" in page and "200" in page and delivery.event_id in page
@@ -546,7 +549,7 @@ def test_the_delivery_log_shows_every_attempt_and_sends_again_on_request(
             {"action": "send_again_now", "_selected_action": [delivery_id]},
         )
     assert len(callbacks) == 1  # one task queued for it
-    assert notify.deliveries_due(now=timezone.now()) == [delivery_id]
+    assert webhooks.deliveries_due(now=timezone.now()) == [delivery_id]
     send_all_due()
     assert len(receiver.received) == 3
     assert Delivery.objects.get(pk=delivery_id).status == DeliveryStatus.DELIVERED
@@ -562,7 +565,7 @@ def test_two_workers_sending_the_same_delivery_at_once_make_one_attempt(endpoint
     subscribe(receiver.url)
     [delivery_id] = emit_published(notice)
     results = factories.run_at_once(
-        lambda: notify.delivery_send(delivery_id=delivery_id), timeout=30
+        lambda: webhooks.delivery_send(delivery_id=delivery_id), timeout=30
     )
 
     assert sorted(type(r).__name__ for r in results) == ["DeliveryAttempt", "NoneType"]
@@ -576,7 +579,7 @@ def test_events_are_written_only_inside_the_transaction_of_the_change(endpoint):
     notice = factories.published_notice(count=1)
     subscribe(endpoint().url)
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        notify.notice_published(notice=notice)
+        webhooks.notice_published(notice=notice)
     assert not Delivery.objects.exists()
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 
-from blacklist import identity
 from blacklist.models import EnumerationAlert
+from blacklist.registry import identity
 from tests.api.conftest import Platform, bank, bureau, make_platform  # noqa: F401 (fixtures)
 from tests.web.people import Person
 

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from blacklist import identity
 from blacklist.models import ApiClient, EnumerationAlert
+from blacklist.registry import identity
 from tests import factories
 from tests.api.conftest import Platform
 from tests.security.conftest import target_at
@@ -34,10 +34,10 @@ def enumerate_a_mask(bank: Platform) -> str:
 
 
 def test_a_refused_enumeration_is_logged_with_the_mask_only(bank: Platform, caplog):
-    with caplog.at_level(logging.WARNING, logger="blacklist.guard"):
+    with caplog.at_level(logging.WARNING, logger="blacklist.guard.services"):
         number = enumerate_a_mask(bank)
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "blacklist.guard"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "blacklist.guard.services"]
     (line,) = [line for line in lines if f"client:{bank.client.pk}" in line]
     assert "enumeration suspected" in line
     assert identity.mask_id(number) in line and number not in line

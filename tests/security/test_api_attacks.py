@@ -6,8 +6,8 @@ portal did not stop in time would find it.
 
 import pytest
 
-from blacklist import identity
 from blacklist.models import AlertChannel, ProbeFamily
+from blacklist.registry import identity
 from tests.api.conftest import Platform
 from tests.security.conftest import (
     COMMON_CHARACTERS,

@@ -14,8 +14,9 @@ import pytest
 from django.conf import settings
 from django.db.models import Count, Max
 
-from blacklist import guard, identity
+from blacklist.guard import services as guard
 from blacklist.models import Guess, ProbeFamily
+from blacklist.registry import identity
 from tests.api.conftest import Platform
 from tests.web.people import Person, publish
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.test import Client
 
-from blacklist import identity
 from blacklist.models import AlertChannel, ProbeFamily
+from blacklist.registry import identity
 from tests.security.conftest import (
     COMMON_CHARACTERS,
     alerts,

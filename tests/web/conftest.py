@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from blacklist import objections
+from blacklist.objections import services as objections
 from tests.web.people import entry_of, person, publish
 
 

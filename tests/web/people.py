@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from blacklist import identity, publication
-from blacklist.listing import ListingRow, listings_add
 from blacklist.models import Entry, Notice, Programme
+from blacklist.publication import services as publication
+from blacklist.registry import identity
+from blacklist.registry.listing import ListingRow, listings_add
 from tests import factories
 
 _birth_days = itertools.count(0)

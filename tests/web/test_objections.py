@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from blacklist import objections
 from blacklist.models import ChangeEvent, ChangeKind, Objection
+from blacklist.objections import services as objections
 from tests import factories
 from tests.web.people import entry_of, person, publish
 

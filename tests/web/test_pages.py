@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from blacklist import publication
 from blacklist.models import Entry, Notice, Programme
+from blacklist.publication import services as publication
 from tests import factories
 from tests.web.people import NOT_PUBLIC, draft_with, entry_of, person, publish, yesterday
 

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from blacklist import identity
 from blacklist.models import Programme
+from blacklist.registry import identity
 from tests import factories
 from tests.web.people import NOT_PUBLIC, Person, entry_of, person, publish, today
 

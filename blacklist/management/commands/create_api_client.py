@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from blacklist.api_clients import api_client_create
+from blacklist.platforms.clients import api_client_create
 
 
 class Command(BaseCommand):

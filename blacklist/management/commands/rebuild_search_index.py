@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from blacklist import search
+from blacklist.public import search
 
 
 class Command(BaseCommand):

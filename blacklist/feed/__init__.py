@@ -1,0 +1,3 @@
+"""The change feed: one numbered event for every change of a listed entry (changes), the
+sequence platforms follow.
+"""

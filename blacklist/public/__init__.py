@@ -1,0 +1,2 @@
+"""The public site: pages, search, statistics and the objection form.
+"""

@@ -1,0 +1,330 @@
+"""The public search: the gram index over folded names, and the one public-search selector.
+
+Chinese names are two or three characters, so the index holds single characters and
+character pairs (trigram indexes miss one- and two-character queries): on SQLite a
+contentless FTS5 table fed the space-separated grams, on PostgreSQL a text[] of grams with
+a GIN index. Both live in the table `blacklist_name_index`, keyed by subject id, and are
+written by the code that writes subjects (bulk.py) or rebuilt by `rebuild_search_index`.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from django.db import connection
+from django.db.models import Case, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from blacklist.guard import services as guard
+from blacklist.models import Entry, Subject, subject_hmac
+from blacklist.registry import identity
+from blacklist.registry.identity import SubjectKind
+from blacklist.registry.prepared import MARKER, prepared
+
+INDEX_TABLE = "blacklist_name_index"
+MIN_QUERY_CHARACTERS = 2
+MAX_QUERY_CHARACTERS = 50
+# What a result shows; fewer columns make the query cheaper to build and to read.
+RESULT_FIELDS = (
+    "public_id", "term_start", "term_end", "notice_id", "subject_id",
+    "subject__kind", "subject__name", "subject__name_key", "subject__id_masked",
+    "subject__region_name", "notice__title", "notice__programme__name",
+    "notice__programme__name_mask", "notice__authority__name",
+)  # fmt: skip
+
+
+def gram_text(name_key: str) -> str:
+    """Single characters and pairs of a folded name, space separated, each once."""
+    chars = [c for c in name_key if c.isalnum()]
+    grams = dict.fromkeys(chars)
+    grams.update(dict.fromkeys(a + b for a, b in pairwise(chars)))
+    return " ".join(grams)
+
+
+def query_grams(folded_query: str) -> list[str]:
+    """The pairs a name must contain to contain the query (verified afterwards)."""
+    chars = [c for c in folded_query if c.isalnum()]
+    return list(dict.fromkeys(a + b for a, b in pairwise(chars)))
+
+
+def create_index_sql() -> list[str]:
+    if connection.vendor == "postgresql":
+        return [
+            # No foreign key: Django's flush (tests) truncates only the tables it knows, which
+            # a reference from here would forbid. Subjects deleted (never published, taken out
+            # of a draft) are removed from here by the same code (unindex_subjects).
+            f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
+            "subject_id bigint PRIMARY KEY, grams text[] NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_grams ON {INDEX_TABLE} USING gin (grams)",
+        ]
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {INDEX_TABLE} "
+        "USING fts5(grams, content='', tokenize='unicode61', detail='none')"
+    ]
+
+
+def drop_index_sql() -> list[str]:
+    return [f"DROP TABLE IF EXISTS {INDEX_TABLE}"]
+
+
+def index_subjects(rows: Iterable[tuple[int, str]]) -> None:
+    """Add (subject id, name_key) pairs to the index; for subjects not yet in it."""
+    pairs = [(subject_id, gram_text(name_key)) for subject_id, name_key in rows]
+    if not pairs:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {INDEX_TABLE} (subject_id, grams) "  # noqa: S608
+                "VALUES (%s, string_to_array(%s, ' ')) ON CONFLICT (subject_id) DO NOTHING",
+                pairs,
+            )
+        else:
+            cursor.executemany(f"INSERT INTO {INDEX_TABLE} (rowid, grams) VALUES (%s, %s)", pairs)  # noqa: S608
+
+
+def reindex_subjects(rows: Iterable[tuple[int, str, str]]) -> None:
+    """Replace the grams of renamed subjects: (subject id, old name_key, new name_key).
+
+    Only current names are indexed: the public search shows and matches the name in force.
+    A contentless FTS5 table forgets a row only when given the grams it was fed.
+    """
+    changes = [(subject_id, gram_text(old), gram_text(new)) for subject_id, old, new in rows]
+    if not changes:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {INDEX_TABLE} (subject_id, grams) "  # noqa: S608
+                "VALUES (%s, string_to_array(%s, ' ')) "
+                "ON CONFLICT (subject_id) DO UPDATE SET grams = EXCLUDED.grams",
+                [(subject_id, new) for subject_id, _old, new in changes],
+            )
+            return
+        cursor.executemany(
+            f"INSERT INTO {INDEX_TABLE} ({INDEX_TABLE}, rowid, grams) "  # noqa: S608
+            "VALUES ('delete', %s, %s)",
+            [(subject_id, old) for subject_id, old, _new in changes],
+        )
+        cursor.executemany(
+            f"INSERT INTO {INDEX_TABLE} (rowid, grams) VALUES (%s, %s)",  # noqa: S608
+            [(subject_id, new) for subject_id, _old, new in changes],
+        )
+
+
+def unindex_subjects(rows: Iterable[tuple[int, str]]) -> None:
+    """Remove deleted subjects, given as (subject id, name_key), from the index.
+
+    A contentless FTS5 table forgets a row only when given the grams it was fed.
+    """
+    pairs = [(subject_id, gram_text(name_key)) for subject_id, name_key in rows]
+    if not pairs:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"DELETE FROM {INDEX_TABLE} WHERE subject_id = ANY(%s)",  # noqa: S608
+                [[subject_id for subject_id, _grams in pairs]],
+            )
+            return
+        cursor.executemany(
+            f"INSERT INTO {INDEX_TABLE} ({INDEX_TABLE}, rowid, grams) "  # noqa: S608
+            "VALUES ('delete', %s, %s)",
+            pairs,
+        )
+
+
+def rebuild_index(*, batch_size: int = 20_000) -> int:
+    """Rebuild the whole index from the subjects (SQLite rebuilds can drop what triggers did)."""
+
+    with connection.cursor() as cursor:
+        for sql in drop_index_sql() + create_index_sql():
+            cursor.execute(sql)
+    done = 0
+    last = 0
+    while True:
+        batch = list(
+            Subject.objects.filter(id__gt=last)
+            .order_by("id")
+            .values_list("id", "name_key")[:batch_size]
+        )
+        if not batch:
+            return done
+        index_subjects(batch)
+        done += len(batch)
+        last = batch[-1][0]
+
+
+def subjects_matching_name(folded_query: str) -> RawSQL:
+    """Subject ids whose names contain every pair of the query, for `subject_id__in`."""
+    grams = query_grams(folded_query)
+    if connection.vendor == "postgresql":
+        sql = f"SELECT subject_id FROM {INDEX_TABLE} WHERE grams @> %s::text[]"  # noqa: S608
+        return RawSQL(sql, [grams])  # noqa: S611 - the query is a bound parameter
+    match = " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+    sql = f"SELECT rowid FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH %s"  # noqa: S608
+    return RawSQL(sql, [match])  # noqa: S611 - the query is a bound parameter
+
+
+# --- the public search ----------------------------------------------------------------------
+
+
+class QueryRefused(Exception):
+    """A query the search does not run, with the reason in the user's language."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    name: str = ""  # the name an ID number must be searched with
+    last4: str = ""
+    region: str = ""
+    programme: str = ""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A search understood: by an ID number (and the name its entries must bear) or by name."""
+
+    by: str  # "id_number" or "name"
+    text: str  # by name: what was typed; by ID number: the normalised number
+    name: str = ""  # by ID number: the name typed with it, folded
+    kind: SubjectKind = SubjectKind.PERSON
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    by: str  # "id_number" or "name"
+    searched: str  # what was looked for, as it may be shown: the masked ID number, or the text
+    entries: QuerySet[Entry] | list[Entry]
+
+
+def search_understand(*, request: SearchRequest) -> SearchQuery:
+    """What a visitor asks. A resident ID number is looked up only with the name (as the
+    national court site asks for 姓名 + 證件號碼); it may be typed in the name box's stead,
+    beside the name in one box. A credit code names an organisation, which is not masked."""
+    text = request.text.strip()
+    split = identity.split_id_number(text)
+    number, beside = split if split else (identity.normalize_id(text), "")
+    if split or looks_like_id_number(number):
+        try:
+            ident = identity.parse_identity(number)
+        except identity.IdentityError:
+            raise QueryRefused(
+                "id_invalid",
+                _("This is not a valid ID number: please check every digit, or search by name."),
+            ) from None
+        name = identity.fold_name(request.name.strip() or beside)
+        if ident.kind == SubjectKind.PERSON and not name:
+            raise QueryRefused(
+                "name_required",
+                _(
+                    "Enter the person's full name together with the ID number: an ID number "
+                    "is looked up only with the name it belongs to."
+                ),
+            )
+        return SearchQuery("id_number", ident.number, name=name, kind=ident.kind)
+    if len(text) > MAX_QUERY_CHARACTERS:
+        raise QueryRefused(
+            "too_long",
+            _("Please enter at most %(max)d characters.") % {"max": MAX_QUERY_CHARACTERS},
+        )
+    if sum(c.isalnum() for c in identity.fold_name(text)) < MIN_QUERY_CHARACTERS:
+        raise QueryRefused(
+            "too_short",
+            _(
+                "Please enter at least two characters of a name, or a full 18-character ID "
+                "number: a single character would list too many people."
+            ),
+        )
+    return SearchQuery("name", text)
+
+
+def search_probes(query: SearchQuery) -> list[guard.Probe]:
+    """What a search guesses, for the screening guard: every ID search counts against the
+    daily cap; a person's ID number as a guess about its mask, and the name tried with it;
+    a name as a guess about each one-character mask it fits."""
+    if query.by == "name":
+        return guard.name_probes(query.text)
+    probes = [guard.search_probe()]
+    if query.kind == SubjectKind.PERSON and (probe := guard.id_probe(query.text)):
+        probes += [probe, guard.id_name_probe(query.text, query.name)]
+    return probes
+
+
+def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> SearchOutcome:
+    """Currently public entries for an ID number with its name (exact) or a name (folded).
+
+    An ID number with a name its entries do not bear answers exactly as an ID number with
+    no entries: nothing. By name, exact full-name matches come first, then names that
+    contain the query.
+    """
+    if query.by == "id_number":
+        found = _entries_by_id_number(subject_hmac(query.text), request)
+        if query.name:
+            found = [entry for entry in found if entry.subject.name_key == query.name]
+        return SearchOutcome("id_number", identity.mask_id(query.text), found)
+    folded = identity.fold_name(query.text)
+    found = _results().filter(
+        subject_id__in=subjects_matching_name(folded), subject__name_key__contains=folded
+    )
+    exact_first = Case(When(subject__name_key=folded, then=Value(0)), default=Value(1))
+    found = _filtered(found, request).order_by(exact_first, "subject__name_key", "id")
+    return SearchOutcome("name", query.text, found)
+
+
+def _results(*, today: datetime.date | None = None) -> QuerySet[Entry]:
+    """Currently public entries, with what a result shows."""
+    return (
+        Entry.objects.currently_public(today=today)
+        .select_related("subject", "notice__programme", "notice__authority")
+        .only(*RESULT_FIELDS)
+    )
+
+
+def _entries_by_id_number(digest: str, request: SearchRequest) -> QuerySet[Entry] | list[Entry]:
+    """The subject's entries, latest term first. The most frequent search, an ID number
+    without filters, runs the SQL compiled from the same queryset once a day (the public
+    rule depends on the date)."""
+
+    def by_digest(value: str, today: datetime.date | None = None) -> QuerySet[Entry]:
+        return _results(today=today).filter(subject__id_hmac=value).order_by("-term_start", "id")
+
+    if request.last4 or request.region or request.programme:
+        return _filtered(by_digest(digest), request)
+    today = timezone.localdate()
+    query = prepared(("entries-by-id-number", today), lambda: by_digest(MARKER, today), values=1)
+    return query.run(digest)
+
+
+def looks_like_id_number(number: str) -> bool:
+    """An attempt at an ID number or credit code, rather than a name."""
+    digits = sum(c.isdigit() for c in number)
+    return number.isascii() and number.isalnum() and len(number) >= 15 and digits >= 8
+
+
+def _filtered(entries: QuerySet[Entry], request: SearchRequest) -> QuerySet[Entry]:
+    if request.last4:
+        entries = entries.filter(subject__id_masked__endswith=identity.normalize_id(request.last4))
+    if request.region:
+        # region names are stored in simplified characters; fold what was typed the same way
+        entries = entries.filter(subject__region_name__contains=identity.fold_name(request.region))
+    if request.programme:
+        entries = entries.filter(notice__programme__code=request.programme)
+    return entries
+
+
+def entry_public(*, public_id: str) -> Entry | None:
+    return (
+        Entry.objects.currently_public()
+        .select_related("subject", "notice__programme", "notice__authority")
+        .filter(public_id=public_id)
+        .first()
+    )

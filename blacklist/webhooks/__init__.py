@@ -1,0 +1,2 @@
+"""Webhooks: platforms' subscriptions, the outbox of signed deliveries and their retries.
+"""
