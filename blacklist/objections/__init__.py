@@ -1,2 +1,1 @@
-"""Objections (异议): a citizen contests an entry, officials review, reject or uphold it.
-"""
+"""Objections (异议): a citizen contests an entry, officials review, reject or uphold it."""

@@ -1,2 +1,1 @@
-"""The public site: pages, search, statistics and the objection form.
-"""
+"""The public site: pages, search, statistics and the objection form."""

@@ -1,2 +1,1 @@
-"""Webhooks: platforms' subscriptions, the outbox of signed deliveries and their retries.
-"""
+"""Webhooks: platforms' subscriptions, the outbox of signed deliveries and their retries."""
