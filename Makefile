@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The Makefile is for development: DEBUG on (generated keys, local hosts) unless set.
 export DEBUG ?= 1
 
-.PHONY: run test lint format typecheck bench migrate demo clean
+.PHONY: venv run test lint format typecheck bench migrate demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# Development keys and the embedded defaults' folders under var/ (the settings only read them).
 venv: $(STAMP)
+	$(BIN)/python -m devtools.devenv
 
-migrate: $(STAMP)
+migrate: venv
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -27,7 +29,7 @@ demo: migrate
 run: demo
 	PORT=$(PORT) bin/run-dev
 
-test: $(STAMP)
+test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -11,7 +11,6 @@ import datetime
 import importlib.util
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +44,16 @@ REQUIRED_KEYS = ("SECRET_KEY", "ID_LOOKUP_KEY", "FIELD_ENCRYPTION_KEYS")
 
 
 def development_keys() -> dict[str, str]:
-    """Keys kept in var/ so a development database stays readable across restarts."""
+    """Keys kept in var/ so a development database stays readable across restarts; written by
+    `python -m devtools.devenv` (`make run`, `make test`), never here: loading the settings
+    writes nothing."""
     path = VAR_DIR / "dev-keys.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    keys = {
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ID_LOOKUP_KEY": secrets.token_urlsafe(32),
-        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-    }
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(keys, indent=2))
-    path.chmod(0o600)
+    if not path.exists():
+        raise ImproperlyConfigured(
+            f"DEBUG is on but {path} does not exist: run `python -m devtools.devenv` "
+            "(`make run` and `make test` do), or set the keys in the environment"
+        )
+    keys: dict[str, str] = json.loads(path.read_text())
     return keys
 
 
@@ -165,7 +162,6 @@ TEMPLATES = [
 def database_settings() -> dict[str, Any]:
     url = os.getenv("DATABASE_URL", "").strip()
     if not url:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
     config: dict[str, Any] = dict(
         dj_database_url.parse(url, conn_max_age=int(os.getenv("CONN_MAX_AGE", "60")))
@@ -207,7 +203,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -290,39 +285,6 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "信用懲戒公示平台 API",
-    "DESCRIPTION": (
-        "Screening and list-following API for credit platforms (banks, payment institutions, "
-        "credit bureaus).\n\n"
-        "**Keys and scopes.** Every request carries `Authorization: Api-Key <key>`; keys are "
-        "issued by the portal's operators and shown once. Scopes: `lookup` (programmes, "
-        "notices, entries, checks), `feed` (the change feed and the snapshots), `identity` "
-        "(full names and ID numbers). Without `identity`, names are masked per programme "
-        "(`朱*倫`, `王*`; organisations' names are not masked) and ID numbers show their "
-        "first 6 and last 4 characters (`420106********123X`). Each client has a rate per "
-        "minute; beyond it, `429` with `Retry-After`.\n\n"
-        "**What platforms see.** Every programme, including those shown only to platforms; "
-        "notices once published (never drafts, scheduled or withdrawn ones) and their "
-        "entries. An entry is *listed* while it is active and today lies within its term. "
-        "Days are in the portal's time zone, Asia/Shanghai.\n\n"
-        "**Screening.** `POST checks/` answers up to 1,000 customers at once; ID numbers go "
-        "in the body, never in a URL. A match on a name alone is not an identification "
-        "and never answers `listed`. Every subject checked or looked up counts against the "
-        "client's daily quota; clients without `identity` that try out what a mask hides "
-        "(many ID numbers sharing a listed person's mask, many names one character apart) "
-        "are refused with `enumeration_suspected` until midnight.\n\n"
-        "**Keeping a copy.** Load a snapshot from `exports/` (rebuilt after every change and "
-        "nightly; the list is empty until the first build), then follow `changes/` from its "
-        "`last_seq`: add the entry on `listed`, remove it on `expired`, `revoked` or "
-        "`withdrawn`. Sequence numbers have no gaps and are handed out in commit order, so "
-        "nothing is skipped or repeated. An entry is listed on the feed when it comes into "
-        "force (at publication, or on the day its term begins); an entry of a withdrawn "
-        "notice is then no longer readable at `entries/`, the `withdrawn` event is its "
-        "record.\n\n"
-        "**Errors** are JSON: a stable `code`, a `message` in the language of "
-        "`Accept-Language` (zh-Hans by default, zh-Hant, en), and for 400 the `fields` at "
-        "fault. Every request is written to an audit log with its declared purpose; ID "
-        "numbers and names are kept there only as keyed hashes."
-    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -335,6 +297,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "blacklist.api.schema.add_error_responses",
+        # the document's prose lives beside the API, in blacklist/api/description.md
+        "blacklist.api.schema.add_description",
     ],
 }
 # The screening guard (blacklist/guard.py): how many distinct guesses around one masked
@@ -377,9 +341,7 @@ WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", "0")
 # development machine needs no server; production sets CELERY_BROKER_URL.
 CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "").strip() or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    BROKER_DIR = VAR_DIR / "broker"
-    for folder in ("queue", "processed", "control"):
-        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    BROKER_DIR = VAR_DIR / "broker"  # its folders are made by `python -m devtools.devenv`
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),

@@ -85,13 +85,29 @@ def test_production_refuses_a_malformed_encryption_key(tmp_path):
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
 
 
-def test_development_generates_its_keys_once(tmp_path):
-    env = {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
-    first = run_with(env)
-    keys = (tmp_path / "dev-keys.json").read_text()
-    second = run_with(env)
-    assert first.returncode == second.returncode == 0
-    assert (tmp_path / "dev-keys.json").read_text() == keys
+def test_development_settings_write_nothing_and_ask_for_the_keys(tmp_path):
+    var = tmp_path / "var"
+    result = run_with({"DEBUG": "1", "VAR_DIR": str(var)})
+
+    assert result.returncode != 0
+    assert "python -m devtools.devenv" in result.stderr
+    assert not var.exists()
+
+
+def test_development_keys_are_made_once_by_the_devenv_command(tmp_path):
+    var = tmp_path / "var"
+    env = {"DEBUG": "1", "VAR_DIR": str(var)}
+    made = run_with(env, [sys.executable, "-m", "devtools.devenv"])
+    keys = (var / "dev-keys.json").read_text()
+    again = run_with(env, [sys.executable, "-m", "devtools.devenv"])
+    started = run_with(env)
+
+    assert made.returncode == again.returncode == started.returncode == 0, started.stderr
+    assert "created" in made.stdout and again.stdout == ""
+    assert (var / "dev-keys.json").read_text() == keys
+    assert set(json.loads(keys)) == {"SECRET_KEY", "ID_LOOKUP_KEY", "FIELD_ENCRYPTION_KEYS"}
+    assert (var / "dev-keys.json").stat().st_mode & 0o777 == 0o600
+    assert (var / "broker" / "queue").is_dir()
 
 
 def test_the_clock_is_china_standard_time():

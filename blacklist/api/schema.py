@@ -1,5 +1,6 @@
 """The OpenAPI document: the key scheme, and the JSON errors every operation can answer."""
 
+from pathlib import Path
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -68,6 +69,15 @@ ERRORS = {
 # Request bodies whose unknown fields are refused (a misspelt `id_number` must not pass
 # as a subject given by name alone).
 CLOSED_REQUESTS = ("CheckRequest", "CheckSubjectRequest")
+
+
+DESCRIPTION = Path(__file__).with_name("description.md")
+
+
+def add_description(result: dict[str, Any], generator: Any, request: Any, public: bool):
+    """Postprocessing hook: the API's introduction, kept as Markdown next to the views."""
+    result.setdefault("info", {})["description"] = DESCRIPTION.read_text(encoding="utf-8")
+    return result
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool):
