@@ -1,10 +1,8 @@
 """Celery tasks: thin wrappers that load by id, call one service and retry on failure."""
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.utils import timezone
 
 from blacklist.guard import services as guard
@@ -87,24 +85,6 @@ def commit_import(run_id: int, names: str = NameChoice.KEEP, by_id: int | None =
     return pipeline.import_commit(run=run, names=NameChoice(names), by=by).status
 
 
-def start_validation(run: ImportRun) -> None:
-    """Small files are judged at once, in the request; large ones by a worker."""
-    if run.size <= settings.IMPORT_INLINE_MAX_BYTES:
-        pipeline.import_validate(run=run)
-    else:
-        transaction.on_commit(lambda: validate_import.delay(run.pk))
-
-
-def start_commit(
-    run: ImportRun, *, names: NameChoice = NameChoice.KEEP, by: AbstractBaseUser | None = None
-) -> None:
-    if run.valid <= settings.IMPORT_INLINE_MAX_ROWS:
-        pipeline.import_commit(run=run, names=names, by=by)
-    else:
-        by_id = by.pk if by is not None else None
-        transaction.on_commit(lambda: commit_import.delay(run.pk, NameChoice(names).value, by_id))
-
-
 # Webhooks. A failed delivery is not a task failure: its retries are scheduled in the
 # database (Delivery.next_attempt_at), so Celery retries only on database hiccups.
 @shared_task(
@@ -121,7 +101,4 @@ def deliver_webhook(delivery_id: int) -> int | None:
 @shared_task(autoretry_for=(OperationalError,), time_limit=120, soft_time_limit=100, **COMMON)
 def deliver_due_webhooks() -> int:
     """Every minute: one task per due delivery, so a hanging endpoint holds only its own."""
-    due = webhooks.deliveries_due(now=timezone.now())
-    for delivery_id in due:
-        deliver_webhook.delay(delivery_id)
-    return len(due)
+    return len(webhooks.deliveries_queue_due(now=timezone.now()))

@@ -36,7 +36,9 @@ def test_two_publication_runs_at_once_publish_each_notice_once():
         publication.notice_approve(notice=notice, by=factories.official("approver"))
         notices.append(
             publication.notice_schedule(
-                notice=notice, publish_at=timezone.now() - datetime.timedelta(minutes=1)
+                notice=notice,
+                publish_at=timezone.now() - datetime.timedelta(minutes=1),
+                now=timezone.now() - datetime.timedelta(hours=1),  # set an hour ago
             )
         )
 

@@ -105,7 +105,9 @@ def test_a_publication_killed_midway_leaves_the_notice_unpublished_and_the_next_
     listings_add(notice=notice, rows=factories.people_rows(25))
     publication.notice_approve(notice=notice, by=factories.official("approver"))
     publish_at = timezone.now() - datetime.timedelta(seconds=1)
-    publication.notice_schedule(notice=notice, publish_at=publish_at)
+    publication.notice_schedule(
+        notice=notice, publish_at=publish_at, now=publish_at - datetime.timedelta(minutes=1)
+    )
 
     killed_mid_run("publish_due_notices")
 

@@ -42,6 +42,19 @@ def test_it_refuses_to_publish_a_draft():
     assert not ChangeEvent.objects.exists()
 
 
+@pytest.mark.parametrize("ago", [datetime.timedelta(0), datetime.timedelta(days=1)])
+def test_a_publication_time_that_is_not_ahead_is_refused_and_changes_nothing(ago):
+    notice = factories.draft_notice()
+    publication.notice_approve(notice=notice, by=factories.official("approver"))
+
+    with pytest.raises(ValidationError) as refused:
+        publication.notice_schedule(notice=notice, publish_at=timezone.now() - ago)
+
+    assert refused.value.messages == ["请先设定一个将来的发布时间。"]
+    notice.refresh_from_db()
+    assert (notice.status, notice.publish_at) == (NoticeStatus.APPROVED, None)
+
+
 def test_it_publishes_scheduled_notices_when_their_time_comes():
     notice = factories.draft_notice()
     listings_add(notice=notice, rows=factories.people_rows(2))
@@ -133,7 +146,9 @@ def test_a_scheduled_notice_published_late_is_public_from_when_it_was_published(
     listings_add(notice=notice, rows=factories.people_rows(1))
     publication.notice_approve(notice=notice, by=factories.official("approver"))
     planned = timezone.now() - datetime.timedelta(days=10)
-    publication.notice_schedule(notice=notice, publish_at=planned)
+    publication.notice_schedule(
+        notice=notice, publish_at=planned, now=planned - datetime.timedelta(days=1)
+    )
 
     publication.notices_publish_due()
 

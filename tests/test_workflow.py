@@ -98,7 +98,11 @@ def test_every_transition_is_in_the_admin_log_with_who_did_it():
     notice = factories.draft_notice()
     approver = factories.official("approver")
     publication.notice_approve(notice=notice, by=approver)
-    publication.notice_schedule(notice=notice, publish_at=timezone.now())
+    publish_at = timezone.now()
+    # scheduled a minute before its time, which has now come
+    publication.notice_schedule(
+        notice=notice, publish_at=publish_at, now=publish_at - datetime.timedelta(minutes=1)
+    )
     publication.notices_publish_due()
 
     entries = LogEntry.objects.filter(object_id=str(notice.pk)).order_by("id")

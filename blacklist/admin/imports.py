@@ -14,10 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from blacklist import tasks
 from blacklist.admin.registry import rows_deleted_message
 from blacklist.importing import removal
-from blacklist.importing.pipeline import import_progress, import_start
+from blacklist.importing.pipeline import (
+    import_commit_start,
+    import_progress,
+    import_start,
+    import_validation_start,
+)
 from blacklist.lib.csvfiles import write_csv
 from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
 
@@ -124,7 +128,7 @@ class ImportRunAdmin(admin.ModelAdmin):
                 form.add_error("notice", error)
             else:
                 if run.status == ImportStatus.UPLOADED:
-                    tasks.start_validation(run)
+                    import_validation_start(run=run)
                 return HttpResponseRedirect(
                     reverse("admin:blacklist_importrun_change", args=[run.pk])
                 )
@@ -164,8 +168,8 @@ class ImportRunAdmin(admin.ModelAdmin):
             self.message_user(request, _("Choose what to do with the names."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:blacklist_importrun_change", args=[run.pk]))
         try:
-            tasks.start_commit(
-                run, names=form.cleaned_data["names"], by=cast(AbstractBaseUser, request.user)
+            import_commit_start(
+                run=run, names=form.cleaned_data["names"], by=cast(AbstractBaseUser, request.user)
             )
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)

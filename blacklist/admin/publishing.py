@@ -1,12 +1,10 @@
 """What the portal re-issues from the published list, in the admin."""
 
 import json
-from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
@@ -15,9 +13,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from blacklist import tasks
 from blacklist.admin.registry import ReadOnlyAdmin
 from blacklist.models import Delivery, DeliveryAttempt, Snapshot, Subscription, WebhookEvent
+from blacklist.snapshots import services as snapshots
 from blacklist.webhooks import services as webhooks
 
 # --- webhooks ---------------------------------------------------------------------------------
@@ -187,8 +185,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
         ids = webhooks.deliveries_retry_now(
             delivery_ids=list(queryset.values_list("id", flat=True))
         )
-        for delivery_id in ids:
-            transaction.on_commit(partial(tasks.deliver_webhook.delay, delivery_id), robust=True)
         self.message_user(
             request, _("%(count)d deliveries will be sent again now.") % {"count": len(ids)}
         )
@@ -256,7 +252,7 @@ class SnapshotAdmin(ReadOnlyAdmin):
         """Queue a rebuild; the worker writes only the files whose list has changed."""
         if request.method != "POST" or not self.has_rebuild_permission(request):
             raise PermissionDenied
-        transaction.on_commit(partial(tasks.rebuild_snapshots.delay, "admin"), robust=True)
+        snapshots.snapshots_rebuild_soon(reason="admin")
         self.message_user(
             request,
             _(

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,7 +20,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from blacklist import tasks
 from blacklist.importing import removal
 from blacklist.models import (
     Authority,
@@ -35,6 +34,7 @@ from blacklist.models import (
 )
 from blacklist.publication import services as publication
 from blacklist.registry import selectors
+from blacklist.registry import services as registry
 
 
 def official(request: HttpRequest) -> AbstractBaseUser:
@@ -68,25 +68,23 @@ class IdentitySearchMixin:
         return queryset.filter(**{lookup: subjects.values("pk")}), False
 
 
-class RebuildsSnapshotsAdmin(admin.ModelAdmin):
-    """Settings the published files depend on: a change has them rewritten at once."""
-
-    def save_model(self, request: HttpRequest, obj: models.Model, form: object, change: bool):
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(lambda: tasks.rebuild_snapshots.delay(reason="settings"), robust=True)
-
-
 @admin.register(Authority)
-class AuthorityAdmin(RebuildsSnapshotsAdmin):
+class AuthorityAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "partner", "region_code"]
     search_fields = ["code", "name", "partner"]
 
+    def save_model(self, request: HttpRequest, obj: Authority, form: object, change: bool):
+        registry.authority_save(authority=obj)
+
 
 @admin.register(Programme)
-class ProgrammeAdmin(RebuildsSnapshotsAdmin):
+class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "default_term_months", "public", "name_mask"]
     list_filter = ["public", "name_mask"]
     search_fields = ["code", "name"]
+
+    def save_model(self, request: HttpRequest, obj: Programme, form: object, change: bool):
+        registry.programme_save(programme=obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Programme | None = None):
         # Platforms keep copies keyed on the code and holding names masked this way; a
@@ -240,7 +238,7 @@ class NoticeAdmin(admin.ModelAdmin):
     )
     def schedule(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
         def schedule_one(notice: Notice) -> Notice:
-            if notice.publish_at is None or notice.publish_at <= timezone.now():
+            if notice.publish_at is None:
                 raise ValidationError(_("Set a publication time in the future first."))
             return publication.notice_schedule(
                 notice=notice, publish_at=notice.publish_at, by=official(request)

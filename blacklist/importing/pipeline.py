@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from blacklist.importing.reader import FIELD_LABELS, FileRefused, check_upload, open_sheet
 from blacklist.importing.rows import FileRules, Problem, RowOutcome, chunk_judge
 from blacklist.importing.uploads import upload_opened, upload_store
+from blacklist.lib.queueing import queue_after_commit
 from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
 from blacklist.registry import identity
 from blacklist.registry.bulk import KnownSubject, refresh_statistics, subject_lookup, write_cache
@@ -112,6 +112,29 @@ def _refuse(run: ImportRun, code: str, message: str) -> ImportRun:
     return run
 
 
+def import_validation_start(*, run: ImportRun) -> None:
+    """Small files are judged at once, in the request; large ones by a worker."""
+    if run.size <= settings.IMPORT_INLINE_MAX_BYTES:
+        import_validate(run=run)
+    else:
+        queue_after_commit("blacklist.tasks.validate_import", run_id=run.pk)
+
+
+def import_commit_start(
+    *, run: ImportRun, names: NameChoice = NameChoice.KEEP, by: AbstractBaseUser | None = None
+) -> None:
+    """Small lists are written at once, in the request; large ones by a worker."""
+    if run.valid <= settings.IMPORT_INLINE_MAX_ROWS:
+        import_commit(run=run, names=names, by=by)
+    else:
+        queue_after_commit(
+            "blacklist.tasks.commit_import",
+            run_id=run.pk,
+            names=NameChoice(names).value,
+            by_id=by.pk if by is not None else None,
+        )
+
+
 # --- validate and commit -------------------------------------------------------------------
 
 
@@ -176,7 +199,8 @@ def import_commit(
             run.subjects_new, run.subjects_known = result.subjects_created, result.subjects_linked
             run.subjects_renamed = result.subjects_renamed
             if result.subjects_renamed:
-                transaction.on_commit(_queue_snapshot_rebuild)
+                # renamed subjects change the published files: rewritten now, not at night
+                queue_after_commit("blacklist.tasks.rebuild_snapshots", reason="renames")
             run.status = ImportStatus.COMMITTED
             run.committed_at = timezone.now()
             run.commit_seconds = time.monotonic() - started
@@ -221,15 +245,6 @@ def _write_spooled(run: ImportRun, *, notice: Notice, progress: Report) -> Listi
     return ListingResult(
         entries=done, subjects_created=created, subjects_linked=linked, subjects_renamed=renamed
     )
-
-
-def _queue_snapshot_rebuild() -> None:
-    """Renamed subjects change the published files: rewrite them now rather than at night.
-    Queued by name: services never import the tasks module."""
-    try:
-        current_app.send_task("blacklist.tasks.rebuild_snapshots", kwargs={"reason": "renames"})
-    except Exception:  # the nightly rebuild picks the work up
-        log.warning("could not queue the snapshot rebuild after renames", exc_info=True)
 
 
 def _refuse_if_already_imported(run: ImportRun) -> None:

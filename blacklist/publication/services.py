@@ -3,14 +3,13 @@
 Each service checks the current state, changes it in one transaction with a
 conditional update, writes the change feed, the webhook outbox and the admin log in
 the same transaction, and does nothing when repeated. Follow-up work (snapshots,
-webhook sending) is queued by task name once the transaction has committed.
+webhook sending) is queued once the transaction has committed (blacklist.lib.queueing).
 """
 
 import datetime
 import logging
 from collections.abc import Sequence
 
-from celery import current_app
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist.feed.changes import announced_only, changes_record
+from blacklist.lib.queueing import queue_after_commit
 from blacklist.models import (
     ChangeKind,
     Entry,
@@ -37,9 +37,6 @@ log = logging.getLogger(__name__)
 
 # Scheduled work has no official behind it; the admin log names this account instead.
 SCHEDULER_USERNAME = "scheduler"
-
-# Sent by name so that services never import the tasks module (tasks import services).
-FOLLOW_UP_TASKS = ("blacklist.tasks.rebuild_snapshots", "blacklist.tasks.deliver_due_webhooks")
 
 
 def notice_approve(*, notice: Notice, by: AbstractBaseUser) -> Notice:
@@ -78,8 +75,16 @@ def notice_rows_imported_by(*, notice: Notice, by: AbstractBaseUser) -> bool:
 
 
 def notice_schedule(
-    *, notice: Notice, publish_at: datetime.datetime, by: AbstractBaseUser | None = None
+    *,
+    notice: Notice,
+    publish_at: datetime.datetime,
+    by: AbstractBaseUser | None = None,
+    now: datetime.datetime | None = None,
 ) -> Notice:
+    """Publication at a set time, which must lie ahead: a time already past would publish at
+    the next tick of the clock, unseen by whoever set it (`publish now` is for that)."""
+    if publish_at <= (now or timezone.now()):
+        raise ValidationError(_("Set a publication time in the future first."))
     with transaction.atomic():
         changed = Notice.objects.filter(
             pk=notice.pk, status__in=[NoticeStatus.APPROVED, NoticeStatus.SCHEDULED]
@@ -470,18 +475,6 @@ def _audit_entries(entry_ids: Sequence[int], *, by: AbstractBaseUser | None, mes
 
 
 def _follow_up(reason: str) -> None:
-    """After commit: rebuild the snapshots and send the webhooks without waiting for the clock.
-
-    A broker that is down loses nothing: the nightly rebuild and the per-minute webhook
-    sweep pick the work up, so the change itself is not undone for it.
-    """
-
-    def send() -> None:
-        for task in FOLLOW_UP_TASKS:
-            kwargs = {"reason": reason} if task.endswith("rebuild_snapshots") else {}
-            try:
-                current_app.send_task(task, kwargs=kwargs)
-            except Exception:
-                log.warning("could not queue %s after %s", task, reason, exc_info=True)
-
-    transaction.on_commit(send)
+    """After commit: rebuild the snapshots and send the webhooks without waiting for the clock."""
+    queue_after_commit("blacklist.tasks.rebuild_snapshots", reason=reason)
+    queue_after_commit("blacklist.tasks.deliver_due_webhooks")

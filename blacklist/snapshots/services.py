@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from blacklist.feed.changes import last_change_seq
+from blacklist.lib.queueing import queue_after_commit
 from blacklist.lib.sealedfiles import SealedReader
 from blacklist.models import (
     Authority,
@@ -84,6 +85,11 @@ class SnapshotsBusy(Exception):
 
 
 # --- services ------------------------------------------------------------------------------------
+
+
+def snapshots_rebuild_soon(*, reason: str) -> None:
+    """Have the worker rebuild the files once the change that needs it has committed."""
+    queue_after_commit("blacklist.tasks.rebuild_snapshots", reason=reason)
 
 
 def snapshots_build(*, reason: str) -> list[Snapshot]:

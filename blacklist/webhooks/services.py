@@ -31,6 +31,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from blacklist.lib.queueing import queue_after_commit
 from blacklist.models import (
     ApiClient,
     ApiScope,
@@ -364,6 +365,14 @@ def deliveries_due(*, now: datetime.datetime, limit: int = DUE_BATCH) -> list[in
     )
 
 
+def deliveries_queue_due(*, now: datetime.datetime) -> list[int]:
+    """The sweeper: one task per due delivery, so a hanging endpoint holds only its own."""
+    due = deliveries_due(now=now)
+    for delivery_id in due:
+        queue_after_commit("blacklist.tasks.deliver_webhook", delivery_id=delivery_id)
+    return due
+
+
 @dataclass(frozen=True)
 class _Outcome:
     status_code: int | None
@@ -396,10 +405,13 @@ def deliveries_retry_now(
 ) -> list[int]:
     """Officials' "send again now": due at once, one more attempt even if given up or sent."""
     now = now or timezone.now()
-    ids = list(Delivery.objects.filter(pk__in=delivery_ids).values_list("id", flat=True))
-    Delivery.objects.filter(pk__in=ids).update(
-        status=DeliveryStatus.PENDING, next_attempt_at=now, delivered_at=None
-    )
+    with transaction.atomic():
+        ids = list(Delivery.objects.filter(pk__in=delivery_ids).values_list("id", flat=True))
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.PENDING, next_attempt_at=now, delivered_at=None
+        )
+        for delivery_id in ids:
+            queue_after_commit("blacklist.tasks.deliver_webhook", delivery_id=delivery_id)
     log.info("%d webhook deliveries to be sent again", len(ids))
     return ids
 
