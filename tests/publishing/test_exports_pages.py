@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from blacklist.models import Snapshot, SnapshotAudience, SnapshotFormat
+from blacklist.models import Programme, Snapshot, SnapshotAudience, SnapshotFormat
 from blacklist.snapshots import services as snapshots
 from portal.celery import app
 from tests import factories
@@ -187,3 +187,24 @@ def test_an_official_without_the_permission_cannot_rebuild(listing: Listing):
     assert official.post("/admin/blacklist/snapshot/rebuild/").status_code == 403
     assert official.get("/admin/blacklist/snapshot/rebuild/").status_code == 403
     assert not Snapshot.objects.exists()
+
+
+def test_an_official_renaming_a_programme_has_the_files_rewritten_at_once(
+    listing: Listing, eager_tasks, django_capture_on_commit_callbacks
+):
+    build()
+    programme = Programme.objects.filter(public=True).order_by("pk").first()
+    assert programme is not None
+    official = staff("change_programme", "view_programme")
+    form = official.get(f"/admin/blacklist/programme/{programme.pk}/change/").context["adminform"]
+    data = {name: value for name, value in form.form.initial.items() if value is not None}
+    data["name"] = "出租、出售银行卡惩戒名单"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = official.post(f"/admin/blacklist/programme/{programme.pk}/change/", data)
+
+    assert response.status_code == 302
+    rebuilt = Snapshot.objects.filter(reason="settings")
+    assert rebuilt.count() == 9  # every audience and format names the programme
+    csv = public_download(latest(SnapshotAudience.PUBLIC, SnapshotFormat.CSV))
+    assert "出租、出售银行卡惩戒名单" in csv.decode("utf-8-sig")
