@@ -12,7 +12,6 @@ class BlacklistConfig(AppConfig):
 
         logfilters.install()
         # registers the API key scheme with the OpenAPI generator
-        from blacklist.api import schema  # noqa: F401
-
         # registers the tasks in every process, as follow-ups are queued by name
         from blacklist import tasks  # noqa: F401
+        from blacklist.api import schema  # noqa: F401

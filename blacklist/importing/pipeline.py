@@ -117,7 +117,7 @@ def import_validation_start(*, run: ImportRun) -> None:
     if run.size <= settings.IMPORT_INLINE_MAX_BYTES:
         import_validate(run=run)
     else:
-        queue_after_commit("blacklist.tasks.validate_import", run_id=run.pk)
+        queue_after_commit("blacklist.tasks.validate_import", swept=False, run_id=run.pk)
 
 
 def import_commit_start(
@@ -129,6 +129,7 @@ def import_commit_start(
     else:
         queue_after_commit(
             "blacklist.tasks.commit_import",
+            swept=False,
             run_id=run.pk,
             names=NameChoice(names).value,
             by_id=by.pk if by is not None else None,
