@@ -1,5 +1,28 @@
-"""Officials' admin. Full ID numbers never appear here: only the masked form."""
+"""Officials' admin, one module per capability. Full ID numbers never appear here: only the
+masked form."""
 
-from blacklist.admin import adminlog, guard, imports, objections, platforms, publishing, registry
+from blacklist.admin import (
+    adminlog,
+    feed,
+    guard,
+    imports,
+    notices,
+    objections,
+    platforms,
+    registry,
+    snapshots,
+    webhooks,
+)
 
-__all__ = ["adminlog", "guard", "imports", "objections", "platforms", "publishing", "registry"]
+__all__ = [
+    "adminlog",
+    "feed",
+    "guard",
+    "imports",
+    "notices",
+    "objections",
+    "platforms",
+    "registry",
+    "snapshots",
+    "webhooks",
+]

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.utils.translation import gettext_lazy as _
 
-from blacklist.admin.registry import ReadOnlyAdmin
+from blacklist.admin.common import ReadOnlyAdmin
 
 
 @admin.register(LogEntry)

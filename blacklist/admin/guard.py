@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from blacklist.admin.registry import ReadOnlyAdmin
+from blacklist.admin.common import ReadOnlyAdmin
 from blacklist.guard import services as guard
 from blacklist.models import ApiClient, EnumerationAlert
 from blacklist.platforms.clients import api_clients_disable

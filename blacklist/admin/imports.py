@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from blacklist.admin.registry import rows_deleted_message
+from blacklist.admin.notices import rows_deleted_message
 from blacklist.importing import removal
 from blacklist.importing.pipeline import (
     import_commit_start,

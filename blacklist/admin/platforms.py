@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from blacklist.admin.registry import ReadOnlyAdmin
+from blacklist.admin.common import ReadOnlyAdmin
 from blacklist.lib.csvfiles import write_csv
 from blacklist.models import ApiClient, ApiKey, ApiScope, QueryLog
 from blacklist.platforms.clients import api_clients_disable, api_key_issue
