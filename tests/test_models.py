@@ -1,11 +1,12 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from blacklist.models import Entry, EntryStatus, Notice, NoticeStatus, Subject
 from blacklist.registry.bulk import SUBJECT_COLUMNS
-from blacklist.registry.listing import listing_prepare, listings_add
+from blacklist.registry.listing import listing_defaults, listings_add, listings_prepare
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,12 @@ TODAY = datetime.date.today()
 
 def test_it_refuses_a_second_subject_for_the_same_identity():
     notice = factories.draft_notice()
-    ready = listing_prepare(factories.people_rows(1)[0], notice=notice, default_start=TODAY)
+    (ready,) = listings_prepare(
+        factories.people_rows(1),
+        defaults=listing_defaults(notice, start=TODAY),
+        encryption_keys=settings.FIELD_ENCRYPTION_KEYS,
+        lookup_key=settings.ID_LOOKUP_KEY,
+    )
     fields = dict(zip(SUBJECT_COLUMNS, ready[: len(SUBJECT_COLUMNS)], strict=True))
     Subject.objects.create(**fields)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -76,25 +76,13 @@ class JudgedRow:
 def judge_row(
     number: int, cells: list[object], columns: dict[str, int], *, today: datetime.date | None = None
 ) -> JudgedRow | None:
-    """None for a blank row; otherwise the row with its listing or its errors."""
-    return row_judge(columns, today=today)(number, cells)
-
-
-Judge = Callable[[int, list[object]], JudgedRow | None]
-
-
-def row_judge(columns: dict[str, int], *, today: datetime.date | None = None) -> Judge:
-    """judge_row for the rows of one file: what depends only on its columns is worked out once."""
+    """None for a blank row; otherwise the row with its listing or its errors. (A file's rows
+    are judged in chunks by `chunk_judge`, which works out what depends on the columns once.)"""
     day = today or datetime.date.today()
-    read_clean = clean_row_reader(columns, today=day)
-
-    def judge(number: int, cells: list[object]) -> JudgedRow | None:
-        clean = read_clean(cells)
-        if clean is None:
-            return _judge_fully(number, cells, columns, today=day)
-        return JudgedRow(number=number, seq=clean[0], listing=clean[1])
-
-    return judge
+    clean = clean_row_reader(columns, today=day)(cells)
+    if clean is None:
+        return _judge_fully(number, cells, columns, today=day)
+    return JudgedRow(number=number, seq=clean[0], listing=clean[1])
 
 
 CleanReader = Callable[[list[object]], tuple[str, ListingRow] | None]

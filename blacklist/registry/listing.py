@@ -119,19 +119,6 @@ def listings_prepare(
     return prepared
 
 
-def listing_prepare(
-    row: ListingRow, *, notice: Notice, default_start: datetime.date
-) -> PreparedListing:
-    """Everything a listing needs written, with the ID number already sealed and masked."""
-    (ready,) = listings_prepare(
-        [row],
-        defaults=ListingDefaults(start=default_start, programme=notice.programme),
-        encryption_keys=settings.FIELD_ENCRYPTION_KEYS,
-        lookup_key=settings.ID_LOOKUP_KEY,
-    )
-    return PreparedListing(*ready)
-
-
 def listings_add(
     *, notice: Notice, rows: Sequence[ListingRow], default_start: datetime.date | None = None
 ) -> ListingResult:
