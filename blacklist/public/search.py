@@ -15,14 +15,12 @@ from itertools import pairwise
 from django.db import connection
 from django.db.models import Case, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist.guard import services as guard
 from blacklist.models import Entry, Subject, subject_hmac
 from blacklist.registry import identity
 from blacklist.registry.identity import SubjectKind
-from blacklist.registry.prepared import MARKER, prepared
 
 INDEX_TABLE = "blacklist_name_index"
 MIN_QUERY_CHARACTERS = 2
@@ -269,7 +267,7 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
     if query.by == "id_number":
         found = _entries_by_id_number(subject_hmac(query.text), request)
         if query.name:
-            found = [entry for entry in found if entry.subject.name_key == query.name]
+            found = found.filter(subject__name_key=query.name)
         return SearchOutcome("id_number", identity.mask_id(query.text), found)
     folded = identity.fold_name(query.text)
     found = _results().filter(
@@ -289,19 +287,10 @@ def _results(*, today: datetime.date | None = None) -> QuerySet[Entry]:
     )
 
 
-def _entries_by_id_number(digest: str, request: SearchRequest) -> QuerySet[Entry] | list[Entry]:
-    """The subject's entries, latest term first. The most frequent search, an ID number
-    without filters, runs the SQL compiled from the same queryset once a day (the public
-    rule depends on the date)."""
-
-    def by_digest(value: str, today: datetime.date | None = None) -> QuerySet[Entry]:
-        return _results(today=today).filter(subject__id_hmac=value).order_by("-term_start", "id")
-
-    if request.last4 or request.region or request.programme:
-        return _filtered(by_digest(digest), request)
-    today = timezone.localdate()
-    query = prepared(("entries-by-id-number", today), lambda: by_digest(MARKER, today), values=1)
-    return query.run(digest)
+def _entries_by_id_number(digest: str, request: SearchRequest) -> QuerySet[Entry]:
+    """The subject's entries, latest term first."""
+    entries = _results().filter(subject__id_hmac=digest).order_by("-term_start", "id")
+    return _filtered(entries, request)
 
 
 def looks_like_id_number(number: str) -> bool:
