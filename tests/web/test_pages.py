@@ -239,3 +239,35 @@ def test_the_health_check_answers_ok(client):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [
+        ("/", "/"),
+        ("/search/", "/search/"),
+        ("/notices/", "/notices/"),
+        ("/stats/", "/stats/"),
+        ("/exports/", "/exports/"),
+        ("/objections/", "/objections/"),
+    ],
+)
+def test_the_nav_marks_the_page_the_visitor_is_on(client, url, current):
+    page = client.get(url).content.decode()
+    nav = re.search(r"<nav[^>]*>(.*?)</nav>", page, flags=re.S)
+    assert nav is not None
+
+    marked = re.findall(r'<a href="([^"]+)" aria-current="page">', nav.group(1))
+    assert marked == [current]
+    # the language switch is one whole form inside the nav, sending back to this path only
+    assert nav.group(1).count("<form") == nav.group(1).count("</form>") == 1
+    assert f'<input name="next" type="hidden" value="{url}">' in nav.group(1)
+
+
+def test_a_page_outside_the_nav_marks_none_of_its_links(client):
+    listed = person("陈静")
+    publish([listed])
+
+    page = client.get(f"/entries/{entry_of(listed).public_id}/").content.decode()
+
+    assert 'aria-current="page"' not in page
