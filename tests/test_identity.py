@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blacklist.lib.sealing import generate_encryption_key
 from blacklist.registry.identity import (
     CREDIT_CODE_ALPHABET,
     NAME_MASK_STYLES,
@@ -22,7 +23,6 @@ from blacklist.registry.identity import (
     encrypt_ids,
     fold_name,
     gender_of,
-    generate_encryption_key,
     lookup_hmac,
     lookup_hmacs,
     make_credit_code,

@@ -10,7 +10,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from blacklist.registry.identity import generate_encryption_key
+from blacklist.lib.sealing import generate_encryption_key
 
 CHECK = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"]
 # What the suite's own process has set (DEBUG=1 among them), and the settings under test.

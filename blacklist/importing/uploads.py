@@ -1,7 +1,7 @@
 """Uploaded list files at rest: sealed on arrival and read through a short-lived plain copy.
 
 A list file holds full ID numbers, which the portal keeps only encrypted (see
-`blacklist.lib.sealedfiles`).
+`blacklist.lib.sealing`).
 """
 
 import secrets
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.utils import timezone
 
-from blacklist.lib.sealedfiles import SealedReader, SealedWriter, is_sealed
+from blacklist.lib.sealing import SealedReader, SealedWriter, is_sealed
 from blacklist.models import ImportRun
 
 SEALED_SUFFIX = ".sealed"

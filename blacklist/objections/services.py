@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blacklist.lib.sealedfiles import MAGIC, SealedReader, SealedWriter
+from blacklist.lib.sealing import MAGIC, SealedReader, SealedWriter
 from blacklist.models import Entry, Objection, ObjectionStatus
 from blacklist.publication import services as publication
 

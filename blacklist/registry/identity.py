@@ -1,4 +1,5 @@
-"""Identity numbers and names: normalise, validate, fold for search, mask, encrypt.
+"""Identity numbers and names: normalise, validate, fold for search, mask, seal (through
+blacklist.lib.sealing).
 
 Pure module: no Django settings, models or database. Keys and options are passed in by callers.
 Resident IDs follow GB 11643-1999, credit codes GB 32100-2015.
@@ -6,11 +7,8 @@ Resident IDs follow GB 11643-1999, credit codes GB 32100-2015.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,11 +20,11 @@ from importlib import resources
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.utils.translation import gettext_lazy as _
 from stdnum import numdb
 from stdnum.cn import ric, uscc
+
+from blacklist.lib import sealing
 
 if TYPE_CHECKING:  # type-only: the lazy translated string type from django-stubs
     from django_stubs_ext import StrOrPromise
@@ -43,7 +41,6 @@ __all__ = [
     "encrypt_ids",
     "fold_name",
     "gender_of",
-    "generate_encryption_key",
     "lookup_hmac",
     "lookup_hmacs",
     "make_credit_code",
@@ -54,11 +51,7 @@ __all__ = [
     "normalize_id",
     "parse_identity",
     "redact_id_numbers",
-    "seal_bytes",
-    "seal_text",
     "split_id_number",
-    "unseal_bytes",
-    "unseal_text",
 ]
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -406,113 +399,28 @@ def name_hmac(name: str, *, key: bytes) -> str:
     return hmac.digest(key, b"name:" + fold_name(name).encode("utf-8"), "sha256").hex()
 
 
-# AES-256-GCM: authenticated like Fernet at a fifth of its cost per value, which counts when
-# a million subjects are imported. A token is "g1." + base64url(nonce + ciphertext + tag).
-_SEALED_PREFIX = "g1."
-_ASSOCIATED_DATA = b"subject.id_number"
-
-
-@lru_cache(maxsize=16)
-def _ciphers(keys: tuple[str, ...]) -> tuple[AESGCM, ...]:
-    if not keys:
-        raise ValueError("keys must be a non-empty sequence of encryption keys")
-    try:
-        raw = [base64.urlsafe_b64decode(key.encode("ascii")) for key in keys]
-    except (ValueError, binascii.Error) as error:
-        raise ValueError("encryption keys must be 32 bytes in url-safe base64") from error
-    if any(len(key) != 32 for key in raw):
-        raise ValueError("encryption keys must be 32 bytes in url-safe base64")
-    return tuple(AESGCM(key) for key in raw)
-
-
-def _key_tuple(keys: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(keys, str):
-        raise ValueError("keys must be a sequence of keys, not one string")
-    return tuple(keys)
+# ID numbers at rest are sealed (blacklist.lib.sealing) under a context of their own.
+_ID_CONTEXT = b"subject.id_number"
 
 
 def encrypt_id(plain: str, *, keys: Sequence[str]) -> str:
-    """Encrypt with the first key (rotation: put the new key first)."""
-    return seal_text(plain, keys=keys, context=_ASSOCIATED_DATA)
+    """Seal with the first key (rotation: put the new key first)."""
+    return sealing.seal_text(plain, keys=keys, context=_ID_CONTEXT)
 
 
 def encrypt_ids(plains: Sequence[str], *, keys: Sequence[str]) -> list[str]:
-    """`encrypt_id` of many numbers, with one call for all their random nonces."""
-    cipher = _ciphers(_key_tuple(keys))[0]
-    nonces = os.urandom(12 * len(plains))
-    tokens = []
-    for start, plain in zip(range(0, len(nonces), 12), plains, strict=True):
-        nonce = nonces[start : start + 12]
-        sealed = cipher.encrypt(nonce, plain.encode("utf-8"), _ASSOCIATED_DATA)
-        tokens.append(_SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii"))
-    return tokens
+    """`encrypt_id` of many numbers at once."""
+    return sealing.seal_texts(plains, keys=keys, context=_ID_CONTEXT)
 
 
 def decrypt_id(token: str, *, keys: Sequence[str]) -> str:
-    """Decrypt with whichever of the keys sealed it."""
-    plain = _unseal(token, keys=keys, context=_ASSOCIATED_DATA)
-    if plain is None:
-        raise IdentityError("id_decrypt", _("The stored ID number could not be decrypted."))
-    return plain
-
-
-def seal_text(plain: str, *, keys: Sequence[str], context: bytes) -> str:
-    """Encrypt any secret at rest like an ID number.
-
-    `context` names what the value is (e.g. b"subscription.secret"): a token sealed for one
-    purpose does not open for another, so values cannot be swapped between columns.
-    """
-    nonce = os.urandom(12)
-    sealed = _ciphers(_key_tuple(keys))[0].encrypt(nonce, plain.encode("utf-8"), context)
-    return _SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
-
-
-def unseal_text(token: str, *, keys: Sequence[str], context: bytes) -> str:
-    """Decrypt a `seal_text` token sealed with the same context; ValueError if it does not open."""
-    plain = _unseal(token, keys=keys, context=context)
-    if plain is None:
-        raise ValueError("the sealed value could not be decrypted")
-    return plain
-
-
-def _unseal(token: str, *, keys: Sequence[str], context: bytes) -> str | None:
-    ciphers = _ciphers(_key_tuple(keys))
+    """Open with whichever of the keys sealed it."""
     try:
-        blob = base64.urlsafe_b64decode(token.removeprefix(_SEALED_PREFIX).encode("ascii"))
-    except (ValueError, binascii.Error):
-        blob = b""
-    if token.startswith(_SEALED_PREFIX) and len(blob) >= 28:
-        for cipher in ciphers:
-            try:
-                return cipher.decrypt(blob[:12], blob[12:], context).decode("utf-8")
-            except InvalidTag:
-                continue
-    return None
-
-
-def seal_bytes(data: bytes, *, keys: Sequence[str], context: bytes) -> bytes:
-    """Encrypt one chunk of a file with the first key: nonce, ciphertext and tag (28 bytes more).
-
-    `context` is authenticated but not stored: a file format puts the chunk's place in it, so
-    that chunks cannot be reordered, dropped or moved to another file unnoticed.
-    """
-    nonce = os.urandom(12)
-    return nonce + _ciphers(_key_tuple(keys))[0].encrypt(nonce, data, context)
-
-
-def unseal_bytes(blob: bytes, *, keys: Sequence[str], context: bytes) -> bytes:
-    """Decrypt a `seal_bytes` chunk with whichever key sealed it; ValueError if none opens it."""
-    if len(blob) >= 28:
-        for cipher in _ciphers(_key_tuple(keys)):
-            try:
-                return cipher.decrypt(blob[:12], blob[12:], context)
-            except InvalidTag:
-                continue
-    raise ValueError("the sealed chunk could not be decrypted")
-
-
-def generate_encryption_key() -> str:
-    return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode("ascii")
+        return sealing.unseal_text(token, keys=keys, context=_ID_CONTEXT)
+    except ValueError:
+        raise IdentityError(
+            "id_decrypt", _("The stored ID number could not be decrypted.")
+        ) from None
 
 
 # --- names ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from blacklist.lib.csvfiles import write_csv
-from blacklist.lib.sealedfiles import SealedWriter
+from blacklist.lib.sealing import SealedWriter
 from blacklist.registry import identity
 
 # --- where the text goes ---------------------------------------------------------------------
@@ -46,7 +46,7 @@ class PlainWriter:
 
 class SnapshotSink:
     """Text in, bytes on disk. The checksum and size are of the bytes as downloaded;
-    with `keys` the disk holds them only sealed (see `blacklist.lib.sealedfiles`)."""
+    with `keys` the disk holds them only sealed (see `blacklist.lib.sealing`)."""
 
     def __init__(self, path: Path, *, keys: Sequence[str] | None) -> None:
         self._out = SealedWriter(path, keys=keys) if keys else PlainWriter(path)

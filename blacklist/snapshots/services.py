@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from blacklist.feed.changes import last_change_seq
 from blacklist.lib.queueing import queue_after_commit
-from blacklist.lib.sealedfiles import SealedReader
+from blacklist.lib.sealing import SealedReader
 from blacklist.models import (
     Authority,
     Entry,

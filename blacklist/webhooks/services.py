@@ -31,6 +31,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from blacklist.lib import sealing
 from blacklist.lib.queueing import queue_after_commit
 from blacklist.models import (
     ApiClient,
@@ -44,7 +45,6 @@ from blacklist.models import (
     Subscription,
     WebhookEvent,
 )
-from blacklist.registry import identity
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +131,11 @@ def _new_secret() -> str:
 
 
 def _seal(secret: str) -> str:
-    return identity.seal_text(secret, keys=settings.FIELD_ENCRYPTION_KEYS, context=_SECRET_CONTEXT)
+    return sealing.seal_text(secret, keys=settings.FIELD_ENCRYPTION_KEYS, context=_SECRET_CONTEXT)
 
 
 def _secret_of(subscription: Subscription) -> str:
-    return identity.unseal_text(
+    return sealing.unseal_text(
         subscription.secret_encrypted, keys=settings.FIELD_ENCRYPTION_KEYS, context=_SECRET_CONTEXT
     )
 

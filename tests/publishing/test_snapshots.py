@@ -13,7 +13,7 @@ from followthemoney.exc import InvalidData
 
 from blacklist import tasks
 from blacklist.feed.changes import last_change_seq
-from blacklist.lib import sealedfiles
+from blacklist.lib import sealing
 from blacklist.models import (
     Entry,
     Programme,
@@ -293,25 +293,26 @@ def test_files_with_full_id_numbers_are_sealed_on_disk_and_any_key_opens_them(
 
     # a new key goes first; files sealed with the old one still open
     settings.FIELD_ENCRYPTION_KEYS = [
-        identity.generate_encryption_key(),
+        sealing.generate_encryption_key(),
         *settings.FIELD_ENCRYPTION_KEYS,
     ]
     snapshot = latest(IDENTITY, SnapshotFormat.CSV)
     assert hashlib.sha256(file_bytes(snapshot)).hexdigest() == snapshot.sha256
-    settings.FIELD_ENCRYPTION_KEYS = [identity.generate_encryption_key()]
-    with pytest.raises(ValueError, match="could not be decrypted"):
+    settings.FIELD_ENCRYPTION_KEYS = [sealing.generate_encryption_key()]
+    with pytest.raises(ValueError, match="could not be opened"):
         file_bytes(snapshot)
 
 
 def test_a_sealed_file_cut_short_does_not_open(listing: Listing, monkeypatch):
-    monkeypatch.setattr(sealedfiles, "PLAIN_CHUNK", 256)  # several chunks
+    monkeypatch.setattr(sealing, "PLAIN_CHUNK", 256)  # several chunks
     build()
     snapshot = latest(IDENTITY, SnapshotFormat.JSON)
     path = Path(snapshot.file.path)
     raw = path.read_bytes()
-    first_record = len(sealedfiles.MAGIC) + 4 + int.from_bytes(raw[8:12], "big")
+    header = len(sealing.MAGIC) + sealing.FILE_ID
+    first_record = header + 4 + int.from_bytes(raw[header : header + 4], "big")
     path.write_bytes(raw[:first_record])
-    with pytest.raises(ValueError, match="could not be decrypted"):
+    with pytest.raises(ValueError, match="could not be opened"):
         file_bytes(snapshot)
 
 
