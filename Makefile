@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The Makefile is for development: DEBUG on (generated keys, local hosts) unless set.
 export DEBUG ?= 1
 
-.PHONY: venv run test lint format typecheck bench migrate demo clean
+.PHONY: venv run test test-fast lint format typecheck bench migrate demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -31,6 +31,10 @@ run: demo
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The quick loop while working: no browser, no Celery worker, no measured workloads.
+test-fast: venv
+	$(BIN)/pytest -m "not browser and not worker and not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

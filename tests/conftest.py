@@ -21,6 +21,16 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("portal")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers by what a test needs, so `make test-fast` can leave out the slow parts: a real
+    browser (tests/browser/) or a real Celery worker (the `worker` and `beat` fixtures)."""
+    for item in items:
+        if item.nodeid.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.browser)
+        if {"worker", "beat"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.worker)
+
+
 @pytest.fixture
 def isolated_cache(settings, tmp_path) -> Iterator[None]:
     """Rate-limit counters start from zero in every test: in a file cache folder of its own

@@ -14,7 +14,7 @@ from blacklist.models import ApiClient, ApiKey, QueryLog
 from blacklist.platforms.clients import query_log_record
 from blacklist.registry import identity
 from tests.api.conftest import Platform
-from tests.web.people import entry_of, person, publish
+from tests.factories.people import entry_of, person, publish
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from blacklist.models import Entry
 from blacklist.publication import services as publication
 from tests import factories
 from tests.api.conftest import Platform
-from tests.web.people import entry_of, person, publish, today, yesterday
+from tests.factories.people import entry_of, person, publish, today, yesterday
 
 REMOVALS = {"expired", "revoked", "withdrawn"}
 

@@ -4,7 +4,7 @@ import pytest
 
 from blacklist.models import ApiClient
 from tests import factories
-from tests.web.people import person, publish
+from tests.factories.people import person, publish
 
 pytestmark = pytest.mark.django_db
 

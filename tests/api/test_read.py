@@ -9,7 +9,7 @@ from blacklist.models import Entry
 from blacklist.publication import services as publication
 from tests import factories
 from tests.api.conftest import Platform
-from tests.web.people import approved_with, draft_with, entry_of, person, publish, today
+from tests.factories.people import approved_with, draft_with, entry_of, person, publish, today
 
 pytestmark = pytest.mark.django_db
 

@@ -103,6 +103,7 @@ def test_the_docs_page_loads_its_scripts_from_the_portal_without_inline_code(db)
         assert finders.find(src.removeprefix("/static/")), src
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(live_server, tmp_path):
     """Property-based requests from the schema alone, on a live server with demo data.

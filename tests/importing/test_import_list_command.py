@@ -11,8 +11,7 @@ from blacklist.models import Entry, Notice, Subject
 from blacklist.registry import identity
 from blacklist.registry.listing import ListingRow, listings_add
 from tests import factories
-from tests.factories import assert_no_full_ids
-from tests.importing import files
+from tests.factories import assert_no_full_ids, files
 
 pytestmark = pytest.mark.django_db
 SUMMARY_KEYS = {"rows", "valid", "invalid", "duplicates", "created", "linked", "errors"}

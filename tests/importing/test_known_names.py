@@ -15,8 +15,8 @@ from blacklist.models import Entry, ImportRun, ImportStatus, NameChoice, Notice,
 from blacklist.platforms.clients import api_client_create
 from blacklist.publication import services as publication
 from tests import factories
-from tests.importing import files
-from tests.web.people import Person, entry_of, person, publish
+from tests.factories import files
+from tests.factories.people import Person, entry_of, person, publish
 
 pytestmark = pytest.mark.django_db
 

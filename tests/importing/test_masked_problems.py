@@ -19,8 +19,8 @@ from blacklist.importing.rows import Problem, judge_row
 from blacklist.models import ImportRun, ImportStatus
 from blacklist.registry import identity
 from tests import factories
-from tests.identity_forms import full_width
-from tests.importing import files
+from tests.factories import files
+from tests.registry.identity_forms import full_width
 
 pytestmark = pytest.mark.django_db
 

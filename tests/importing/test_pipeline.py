@@ -18,8 +18,7 @@ from blacklist.registry import identity
 from blacklist.registry.listing import ListingRow, listings_add
 from devtools.synthetic import FictionalSubject
 from tests import factories
-from tests.factories import assert_no_full_ids
-from tests.importing import files
+from tests.factories import assert_no_full_ids, files
 
 pytestmark = pytest.mark.django_db
 

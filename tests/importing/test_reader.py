@@ -10,7 +10,7 @@ import pytest
 
 from blacklist.importing.reader import FileRefused, Sheet, open_sheet
 from devtools.synthetic import FictionalSubject
-from tests.importing import files
+from tests.factories import files
 
 PEOPLE = files.people(3)
 # A rare character (U+4DAE) that GB18030 encodes in four bytes: real names use such characters.

@@ -14,8 +14,7 @@ from stdnum.cn import ric
 from blacklist.importing.reader import open_sheet
 from blacklist.importing.rows import JudgedRow, judge_row
 from blacklist.registry.identity import SubjectKind, make_credit_code, make_resident_id
-from tests.factories import assert_no_full_ids
-from tests.importing import files
+from tests.factories import assert_no_full_ids, files
 
 COLUMNS = {
     "seq": 0, "name": 1, "id_number": 2, "gender": 3, "region": 4, "offence": 5, "measures": 6,

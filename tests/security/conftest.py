@@ -9,7 +9,7 @@ from django.conf import settings
 from blacklist.models import EnumerationAlert
 from blacklist.registry import identity
 from tests.api.conftest import Platform, bank, bureau, make_platform  # noqa: F401 (fixtures)
-from tests.web.people import Person
+from tests.factories.people import Person
 
 # The hidden birth dates an attacker would try: anyone aged 18 to 86.
 FIRST_BIRTH_DAY = datetime.date(1940, 1, 1)

@@ -11,8 +11,8 @@ from blacklist.models import ApiClient, EnumerationAlert
 from blacklist.registry import identity
 from tests import factories
 from tests.api.conftest import Platform
+from tests.factories.people import Person, publish
 from tests.security.conftest import target_at
-from tests.web.people import Person, publish
 
 pytestmark = pytest.mark.django_db
 

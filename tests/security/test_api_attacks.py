@@ -9,6 +9,7 @@ import pytest
 from blacklist.models import AlertChannel, ProbeFamily
 from blacklist.registry import identity
 from tests.api.conftest import Platform
+from tests.factories.people import Person, draft_with, publish
 from tests.security.conftest import (
     COMMON_CHARACTERS,
     alerts,
@@ -16,7 +17,6 @@ from tests.security.conftest import (
     limit_for_everyone,
     target_at,
 )
-from tests.web.people import Person, draft_with, publish
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from blacklist.guard import services as guard
 from blacklist.models import Guess, ProbeFamily
 from blacklist.registry import identity
 from tests.api.conftest import Platform
-from tests.web.people import Person, publish
+from tests.factories.people import Person, publish
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

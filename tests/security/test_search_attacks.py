@@ -7,6 +7,7 @@ from django.test import Client
 
 from blacklist.models import AlertChannel, ProbeFamily
 from blacklist.registry import identity
+from tests.factories.people import Person, person, publish
 from tests.security.conftest import (
     COMMON_CHARACTERS,
     alerts,
@@ -14,7 +15,6 @@ from tests.security.conftest import (
     limit_for_everyone,
     target_at,
 )
-from tests.web.people import Person, person, publish
 
 pytestmark = pytest.mark.django_db
 

@@ -1,3 +1,5 @@
+"""The demo data as a visitor sees it: the notices, batches and endings it is made of."""
+
 import pytest
 from django.core.management import call_command
 

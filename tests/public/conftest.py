@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from blacklist.objections import services as objections
-from tests.web.people import entry_of, person, publish
+from tests.factories.people import entry_of, person, publish
 
 
 @pytest.fixture(autouse=True)

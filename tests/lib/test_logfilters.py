@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 
 from blacklist.registry import identity
 from blacklist.registry.identity import contains_id_number, normalize_id, redact_id_numbers
-from tests.identity_forms import LEGACY, NUMBER, OTHER, PLACES, TYPED_FORMS, WRITTEN, TypedForm
+from tests.registry.identity_forms import (
+    LEGACY,
+    NUMBER,
+    OTHER,
+    PLACES,
+    TYPED_FORMS,
+    WRITTEN,
+    TypedForm,
+)
 
 FORMS = [pytest.param(form, id=form.label) for form in TYPED_FORMS]
 

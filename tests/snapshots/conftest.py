@@ -15,8 +15,8 @@ from blacklist.registry import identity
 from blacklist.snapshots import services as snapshots
 from tests import factories
 from tests.api.conftest import bank, bureau, make_platform  # noqa: F401  (shared fixtures)
-from tests.web import people
-from tests.web.people import Person, person, publish
+from tests.factories import people
+from tests.factories.people import Person, person, publish
 
 SOURCE_URL = "https://gaj.wuhan.gov.cn/notices/2026-7"
 

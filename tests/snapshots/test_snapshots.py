@@ -28,7 +28,8 @@ from blacklist.snapshots import files as snapshot_files
 from blacklist.snapshots import services as snapshots
 from tests import factories
 from tests.factories import assert_no_full_ids
-from tests.publishing.conftest import (
+from tests.factories.people import entry_of, person, publish
+from tests.snapshots.conftest import (
     SOURCE_URL,
     Listing,
     build,
@@ -39,7 +40,6 @@ from tests.publishing.conftest import (
     latest,
     public_ids_in,
 )
-from tests.web.people import entry_of, person, publish
 
 pytestmark = pytest.mark.django_db
 

@@ -36,7 +36,7 @@ from blacklist.registry import identity
 from blacklist.registry.listing import ListingRow, listings_add
 from blacklist.webhooks import services as webhooks
 from tests import factories
-from tests.importing import files
+from tests.factories import files
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from blacklist.models import Entry, Notice
 from tests.factories import assert_no_full_ids
-from tests.web.people import entry_of, person, publish
+from tests.factories.people import entry_of, person, publish
 
 pytestmark = pytest.mark.django_db
 

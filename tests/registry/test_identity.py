@@ -32,7 +32,7 @@ from blacklist.registry.identity import (
     normalize_id,
     parse_identity,
 )
-from tests.identity_forms import TYPED_FORMS, TypedForm
+from tests.registry.identity_forms import TYPED_FORMS, TypedForm
 
 TODAY = date(2024, 6, 1)
 PERSON = SubjectKind.PERSON
