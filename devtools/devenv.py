@@ -35,15 +35,23 @@ def prepare(var: Path) -> list[Path]:
     created = []
     for folder in [var, var / "static", *(var / "broker" / name for name in BROKER_FOLDERS)]:
         if not folder.exists():
-            folder.mkdir(parents=True)
+            folder.mkdir(parents=True, exist_ok=True)  # two runs at once may both make it
             created.append(folder)
     keys = var / "dev-keys.json"
     if not keys.exists():
-        # created private: the keys decrypt the development database
-        descriptor = os.open(keys, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under another name, then linked into place, so a run started at the
+        # same moment reads either no file or the whole of the first one made (never a half).
+        partial = var / f".dev-keys-{os.getpid()}.json"
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private
         with os.fdopen(descriptor, "w") as file:
             json.dump(development_keys(), file, indent=2)
-        created.append(keys)
+        try:
+            os.link(partial, keys)
+            created.append(keys)
+        except FileExistsError:
+            pass  # another run made them first: theirs stand
+        finally:
+            partial.unlink()
     return created
 
 
