@@ -204,8 +204,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", VAR_DIR / "media"))
+# Where the portal keeps files (snapshots, uploads, validated rows, attachments): always through
+# Django's storage API, so that web and workers on different machines can share an object
+# store. filesystem (MEDIA_ROOT), memory (the tests' proof that nothing needs a disk) or s3
+# (django-storages: `pip install ".[s3]"`, S3_BUCKET, S3_ENDPOINT_URL, AWS_* credentials).
+STORAGE_BACKEND = os.getenv("STORAGE_BACKEND", "filesystem").strip()
+
+
+def file_storage() -> dict[str, Any]:
+    if STORAGE_BACKEND == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if STORAGE_BACKEND == "memory":
+        return {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+    if STORAGE_BACKEND == "s3":
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": os.getenv("S3_BUCKET", ""),
+                "endpoint_url": os.getenv("S3_ENDPOINT_URL") or None,
+                "region_name": os.getenv("S3_REGION") or None,
+                "file_overwrite": False,
+                "default_acl": "private",
+                "querystring_auth": True,
+            },
+        }
+    raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND!r}: use filesystem, memory or s3")
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -31,6 +31,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.worker)
 
 
+@pytest.fixture(autouse=True)
+def fresh_memory_storage(settings) -> None:
+    """Under STORAGE_BACKEND=memory every test starts from an empty store (changing STORAGES
+    makes Django build the default storage anew), as each one gets an empty MEDIA_ROOT."""
+    if settings.STORAGE_BACKEND == "memory":
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        }
+
+
 @pytest.fixture
 def isolated_cache(settings, tmp_path) -> Iterator[None]:
     """Rate-limit counters start from zero in every test: in a file cache folder of its own

@@ -10,10 +10,10 @@ import datetime
 import itertools
 import logging
 import marshal
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
@@ -215,7 +215,7 @@ def import_commit(
     except Exception:
         ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.VALIDATED)
         raise
-    spool_path(run).unlink(missing_ok=True)
+    _spool_delete(run)
     refresh_statistics()
     log.info("import %s committed %d rows to notice %s", run.pk, run.valid, run.notice_id)
     return run
@@ -277,7 +277,7 @@ def _judge(run: ImportRun, *, progress: Report) -> Tally:
     with (
         upload_opened(run=run) as plain,
         open_sheet(plain, name=run.original_name) as sheet,
-        spool_path(run).open("wb") as spool,
+        tempfile.TemporaryFile() as spool,  # local until whole, then into the storage
     ):
         run.encoding = sheet.encoding
         if sheet.ignored:
@@ -300,6 +300,9 @@ def _judge(run: ImportRun, *, progress: Report) -> Tally:
             if not tally.invalid:
                 _spool_write(spool, prepared)
             progress(tally.rows, max(sheet.rows_estimate or 0, tally.rows))
+        if tally.rows and not tally.invalid:
+            spool.seek(0)
+            _spool_save(run, spool)
     if tally.rows == 0:
         raise ImportRefused("no_rows", _("The file has a header but no rows."))
     progress(tally.rows, tally.rows)
@@ -326,18 +329,30 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
         # Only the run that still names the file deletes it: a rerun finds nothing to do.
         if ImportRun.objects.filter(pk=run.pk, file=run.file.name).update(file=""):
             run.file.storage.delete(run.file.name)
-            spool_path(run).unlink(missing_ok=True)
+            _spool_delete(run)
             purged += 1
     if purged:
         log.info("deleted the stored files of %d imports past retention", purged)
     return purged
 
 
-def spool_path(run: ImportRun) -> Path:
-    """The validated rows of a run: HMACs, sealed and masked IDs; never a plain ID number."""
-    folder = Path(settings.MEDIA_ROOT) / "imports" / "spool"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"run-{run.pk}.spool"
+def spool_name(run: ImportRun) -> str:
+    """The validated rows of a run, in the storage (a worker on another machine commits what
+    the web process validated): HMACs, sealed and masked IDs; never a plain ID number."""
+    return f"imports/spool/run-{run.pk}.spool"
+
+
+def _spool_save(run: ImportRun, spool: BinaryIO) -> None:
+    storage = run.file.storage
+    storage.delete(spool_name(run))  # a run validated again replaces its rows
+    saved = storage.save(spool_name(run), File(spool))
+    if saved != spool_name(run):  # two validations of one run at once: neither is trusted
+        storage.delete(saved)
+        raise ImportRefused("spool", _("The validated rows are incomplete; validate again."))
+
+
+def _spool_delete(run: ImportRun) -> None:
+    run.file.storage.delete(spool_name(run))
 
 
 def _spool_write(spool: BinaryIO, rows: list[tuple[str, ...]]) -> None:
@@ -350,7 +365,7 @@ def _spool_write(spool: BinaryIO, rows: list[tuple[str, ...]]) -> None:
 
 def _spooled(run: ImportRun) -> Iterator[list[tuple[object, ...]]]:
     # The file is our own, written by import_validate, never an upload.
-    with spool_path(run).open("rb") as spool:
+    with run.file.storage.open(spool_name(run), "rb") as spool:
         while size := int.from_bytes(spool.read(8), "big"):
             yield marshal.loads(spool.read(size))  # noqa: S302
 

@@ -5,6 +5,7 @@ A list file holds full ID numbers, which the portal keeps only encrypted (see
 """
 
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,39 +22,35 @@ SEALED_SUFFIX = ".sealed"
 
 
 def upload_store(*, run: ImportRun, upload: File) -> None:
-    """Seal the upload into the run's storage; sets its name and the plain file's SHA-256."""
+    """Seal the upload into the run's storage; sets its name and the plain file's SHA-256.
+    Sealed into a local temporary file first, so the storage only ever receives it whole."""
     storage = run.file.storage
     day = timezone.localdate()
     # A random name: two uploads at the same moment never share (or overwrite) a file.
     token = secrets.token_hex(8)
     name = f"imports/{day:%Y/%m}/upload-{token}.{run.file_format}{SEALED_SUFFIX}"
-    path = Path(storage.path(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = SealedWriter(path, keys=settings.FIELD_ENCRYPTION_KEYS)
-    try:
+    with tempfile.TemporaryFile() as sealed:
+        writer = SealedWriter(sealed, keys=settings.FIELD_ENCRYPTION_KEYS)
         for chunk in upload.chunks():
             writer.write(chunk)
         run.sha256 = writer.close()
-    except BaseException:
-        writer.discard()
-        path.unlink(missing_ok=True)
-        raise
-    run.file.name = name
+        sealed.seek(0)
+        run.file.name = storage.save(name, File(sealed))
 
 
 @contextmanager
 def upload_opened(*, run: ImportRun) -> Iterator[Path]:
-    """The plain file for the reader, in a private temporary folder removed afterwards."""
-    stored = Path(run.file.path)
-    if not is_sealed(stored):  # stored before uploads were sealed
-        yield stored
-        return
-    folder = Path(settings.MEDIA_ROOT) / "imports" / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as private:  # mode 0700
+    """The plain file for the reader, in a private local temporary folder removed afterwards
+    (the reader needs a seekable local file; the storage may be on another machine)."""
+    with (
+        run.file.storage.open(run.file.name, "rb") as stored,
+        tempfile.TemporaryDirectory(prefix="import-") as private,  # mode 0700
+    ):
         plain = Path(private) / f"upload.{run.file_format}"
-        with stored.open("rb") as sealed, plain.open("wb") as out:
-            reader = SealedReader(sealed, keys=settings.FIELD_ENCRYPTION_KEYS)
-            for chunk in reader:
-                out.write(chunk)
+        with plain.open("wb") as out:
+            if is_sealed(stored):
+                for chunk in SealedReader(stored, keys=settings.FIELD_ENCRYPTION_KEYS):
+                    out.write(chunk)
+            else:  # stored before uploads were sealed
+                shutil.copyfileobj(stored, out)
         yield plain

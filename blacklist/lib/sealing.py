@@ -231,6 +231,8 @@ class SealedReader:
         self._file.close()
 
 
-def is_sealed(path: Path) -> bool:
-    with path.open("rb") as file:
-        return file.read(len(MAGIC)) in (MAGIC, LEGACY_MAGIC)
+def is_sealed(file: IO[bytes]) -> bool:
+    """Whether an open file (at its start) is sealed; it is left at its start."""
+    head = file.read(len(MAGIC))
+    file.seek(0)
+    return head in (MAGIC, LEGACY_MAGIC)

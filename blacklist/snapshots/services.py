@@ -12,16 +12,17 @@ import datetime
 import hashlib
 import json
 import logging
-import os
 import secrets
-import time
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
@@ -214,10 +215,11 @@ class _Written:
 
 
 def _write(claims: Sequence[Snapshot]) -> dict[int, _Written]:
-    """Write each claimed file to a temporary name, all from one reading of the database."""
-    folder = Path(default_storage.path(FOLDER))
-    folder.mkdir(parents=True, exist_ok=True)
-    temps = {claim.pk: folder / f".partial-{secrets.token_hex(8)}" for claim in claims}
+    """Write each claimed file to a local temporary file, all from one reading of the database.
+    Local, not in the storage: an object store has no half-written files and no renames, so a
+    file reaches the storage only whole (`_finish`)."""
+    folder = Path(tempfile.mkdtemp(prefix="snapshots-"))
+    temps = {claim.pk: folder / f"{claim.pk}.partial" for claim in claims}
     written: dict[int, _Written] = {}
     try:
         with _consistent_read():
@@ -239,8 +241,7 @@ def _write(claims: Sequence[Snapshot]) -> dict[int, _Written]:
                         notices=notices,
                     )
     except BaseException:
-        for temp in temps.values():
-            temp.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
         raise
     return written
 
@@ -375,23 +376,26 @@ def _consistent_read() -> Iterator[None]:
 
 
 def _finish(claims: Sequence[Snapshot], written: dict[int, _Written]) -> list[Snapshot]:
-    """Move the files into place, then mark their rows ready.
+    """Save the files into the storage, then mark their rows ready.
 
     A crash between the two leaves a file no row points to (swept later), never a row
     pointing to half a file.
     """
     names = {}
-    for claim in claims:
-        done = written[claim.pk]
-        stamp = timezone.localtime(done.taken_at).strftime("%Y%m%d-%H%M%S")
-        suffix = ".sealed" if reveals(claim.audience) else ""
-        name = (
-            f"{FOLDER}/{claim.audience}/{stamp}-{secrets.token_hex(6)}"
-            f".{EXTENSIONS[claim.format]}{suffix}"
-        )
-        Path(default_storage.path(name)).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(done.temp, default_storage.path(name))
-        names[claim.pk] = name
+    try:
+        for claim in claims:
+            done = written[claim.pk]
+            stamp = timezone.localtime(done.taken_at).strftime("%Y%m%d-%H%M%S")
+            suffix = ".sealed" if reveals(claim.audience) else ""
+            name = (
+                f"{FOLDER}/{claim.audience}/{stamp}-{secrets.token_hex(6)}"
+                f".{EXTENSIONS[claim.format]}{suffix}"
+            )
+            with done.temp.open("rb") as temp:
+                names[claim.pk] = default_storage.save(name, File(temp))
+    finally:
+        for done in written.values():
+            shutil.rmtree(done.temp.parent, ignore_errors=True)
     finished = []
     with transaction.atomic():
         for claim in claims:
@@ -422,24 +426,27 @@ def _prune() -> None:
             continue
         Snapshot.objects.filter(pk__in=[s.pk for s in old]).delete()
         for snapshot in old:
-            Path(default_storage.path(snapshot.file.name)).unlink(missing_ok=True)
+            default_storage.delete(snapshot.file.name)
 
 
 def _sweep_orphans() -> None:
     """Delete files no snapshot points to (left by a build that died) once they are old."""
-    root = Path(default_storage.path(""))
-    folder = root / FOLDER
-    if not folder.is_dir():
-        return
     known = set(Snapshot.objects.exclude(file="").values_list("file", flat=True))
-    cutoff = time.time() - BUILD_TIMEOUT.total_seconds()
-    for path in folder.rglob("*"):
-        if (
-            path.is_file()
-            and path.relative_to(root).as_posix() not in known
-            and path.stat().st_mtime < cutoff
-        ):
-            path.unlink(missing_ok=True)
+    cutoff = timezone.now() - BUILD_TIMEOUT
+    for name in _stored_files(FOLDER):
+        if name not in known and default_storage.get_modified_time(name) < cutoff:
+            default_storage.delete(name)
+
+
+def _stored_files(folder: str) -> Iterator[str]:
+    """Every file under a folder of the storage, by name."""
+    if not default_storage.exists(folder):
+        return
+    folders, files = default_storage.listdir(folder)
+    for file in files:
+        yield f"{folder}/{file}"
+    for sub in folders:
+        yield from _stored_files(f"{folder}/{sub}")
 
 
 # --- selectors -----------------------------------------------------------------------------------
@@ -477,7 +484,7 @@ def snapshot_stream(*, snapshot: Snapshot) -> BinaryIO | SealedReader | None:
     """The file as downloaded: the plain file, or a sealed one opened a chunk at a time;
     None if it has just been pruned. Either has `close()`, which the response calls."""
     try:
-        file = Path(default_storage.path(snapshot.file.name)).open("rb")  # noqa: SIM115
+        file = cast(BinaryIO, default_storage.open(snapshot.file.name, "rb"))
     except FileNotFoundError:
         return None
     if snapshot.encrypted:

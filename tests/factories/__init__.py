@@ -137,3 +137,24 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def stored_files(folder: str = "") -> set[str]:
+    """Every file name in the default storage under `folder`, whatever the storage is."""
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(folder):
+        return set()
+    folders, files = default_storage.listdir(folder)
+    prefix = f"{folder}/" if folder else ""
+    names = {prefix + name for name in files}
+    for sub in folders:
+        names |= stored_files(prefix + sub)
+    return names
+
+
+def stored_bytes(name: str) -> bytes:
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(name, "rb") as file:
+        return file.read()

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -265,7 +266,7 @@ def test_it_refuses_by_name_and_size_before_storing_the_file(tmp_path, settings,
 
     assert (run.status, run.refusal_code) == (ImportStatus.REFUSED, code)
     assert not run.file
-    assert not list((tmp_path / "media").rglob("*.csv"))
+    assert factories.stored_files() == set()
 
 
 def test_the_pipeline_refuses_terms_that_end_before_the_default_start(tmp_path):
@@ -463,20 +464,23 @@ def test_errors_warnings_and_sample_never_hold_a_full_id(tmp_path):
 # --- the stored file -------------------------------------------------------------------------
 
 
-def test_the_uploaded_file_is_kept_sealed_and_still_imports(tmp_path):
+def test_the_uploaded_file_is_kept_sealed_and_still_imports(tmp_path, monkeypatch):
+    local = tmp_path / "local-temp"
+    local.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(local))  # where the plain copy is made
     notice = factories.draft_notice()
     people = files.people(5, seed=61)
     source = csv_of(tmp_path, people)
 
     run = upload(notice, source)
 
-    stored = Path(run.file.path).read_bytes()
+    stored = factories.stored_bytes(run.file.name)
     assert_no_full_ids(stored.decode("latin-1"), [p.id_number for p in people])
     assert people[0].name.encode() not in stored
     assert run.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
     run = import_commit(run=import_validate(run=run))
     assert (run.status, run.valid) == (ImportStatus.COMMITTED, 5)
-    assert not list((tmp_path / "media" / "imports" / "tmp").rglob("*.*"))  # plain copy gone
+    assert list(local.iterdir()) == []  # the plain copy is gone
 
 
 def test_stored_files_are_deleted_after_retention_and_the_record_stays(tmp_path, settings):
@@ -492,17 +496,17 @@ def test_stored_files_are_deleted_after_retention_and_the_record_stays(tmp_path,
     ImportRun.objects.filter(pk__in=[old.pk, waiting.pk]).update(
         created_at=timezone.now() - datetime.timedelta(days=31)
     )
-    old_file = Path(old.file.path)
+    old_file = old.file.name
 
     assert pipeline.import_files_purge() == 1
     assert pipeline.import_files_purge() == 0  # a rerun has nothing to do
 
     old.refresh_from_db()
-    assert not old.file and not old_file.exists()
-    assert not pipeline.spool_path(old).exists()
+    assert not old.file and old_file not in factories.stored_files()
+    assert pipeline.spool_name(old) not in factories.stored_files()
     assert (old.sha256, old.rows, old.valid) != ("", 0, 0)
-    assert Path(ImportRun.objects.get(pk=recent.pk).file.path).exists()
+    assert ImportRun.objects.get(pk=recent.pk).file.name in factories.stored_files()
     # a validated run waiting for confirmation keeps what it needs to be committed
     waiting.refresh_from_db()
-    assert Path(waiting.file.path).exists() and pipeline.spool_path(waiting).exists()
+    assert {waiting.file.name, pipeline.spool_name(waiting)} <= factories.stored_files()
     assert import_commit(run=waiting).status == ImportStatus.COMMITTED
