@@ -17,6 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
@@ -237,10 +238,15 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     months = stats.listings_and_expiries_by_month()
     context = {
         "by_programme": by_programme,
-        "programme_chart": bar_chart([(name, [count]) for name, count in by_programme]),
+        "programme_chart": bar_chart(
+            [(name, [count]) for name, count in by_programme], series_names=[_("Listed today")]
+        ),
         "months": months,
+        # the table lists the months with something in them; the full 24 fold away
+        "active_months": [m for m in months if m.listed or m.expired],
         "month_chart": bar_chart(
-            [(m.month.strftime("%Y-%m"), [m.listed, m.expired]) for m in months]
+            [(m.month.strftime("%Y-%m"), [m.listed, m.expired]) for m in months],
+            series_names=[_("listed"), _("expired")],
         ),
     }
     context["digests"] = stats.digests_recent()

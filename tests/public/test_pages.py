@@ -274,3 +274,44 @@ def test_a_page_outside_the_nav_marks_none_of_its_links(client):
     page = client.get(f"/entries/{entry_of(listed).public_id}/").content.decode()
 
     assert 'aria-current="page"' not in page
+
+
+def test_the_charts_have_axes_labels_values_and_words_for_those_who_cannot_see_them(en):
+    publish([person("陈静"), person("刘洋"), person("黄磊")])
+    publish([person("王芳")], prog=factories.programme(code="phone-cards"))
+
+    page = en.get("/stats/").content.decode()
+
+    chart = re.search(
+        r'<svg class="chart".*?aria-labelledby="programme-chart-title programme-chart-desc".*?</svg>',
+        page,
+        flags=re.S,
+    )
+    assert chart is not None
+    svg = chart.group(0)
+    assert '<title id="programme-chart-title">Listed today, by programme</title>' in svg
+    assert (
+        '<desc id="programme-chart-desc">phone-cards programme: 1; two-cards programme: 3</desc>'
+        in svg
+    )
+    # the scale (0, the middle, the top), a label under each bar and the value above it
+    assert re.findall(r'class="tick"[^>]*>(\d+)</text>', svg) == ["0", "1", "3"]
+    assert re.findall(r'class="label"[^>]*>([^<]+)</text>', svg) == [
+        "phone-cards programme",
+        "two-cards programme",
+    ]
+    assert re.findall(r'class="value">(\d+)</text>', svg) == ["1", "3"]
+
+
+def test_the_month_table_shows_the_months_with_something_in_them_and_folds_the_rest(en):
+    publish([person("陈静"), person("刘洋")])
+    this_month = timezone.localdate().strftime("%Y-%m")
+
+    page = en.get("/stats/").content.decode()
+
+    section = page[page.index('id="by-month"') : page.index('id="digests"')]
+    shown, folded = section.split("<details>")
+    assert re.findall(r"<tr><td>(\d{4}-\d\d)</td>", shown) == [this_month]
+    assert len(re.findall(r"<tr><td>(\d{4}-\d\d)</td>", folded)) == 24
+    desc = re.search(r'<desc id="month-chart-desc">([^<]*)</desc>', section).group(1)
+    assert f"{this_month}: listed 2, expired 0" in desc
