@@ -283,7 +283,8 @@ def test_the_charts_have_axes_labels_values_and_words_for_those_who_cannot_see_t
     page = en.get("/stats/").content.decode()
 
     chart = re.search(
-        r'<svg class="chart".*?aria-labelledby="programme-chart-title programme-chart-desc".*?</svg>',
+        r'<svg class="chart"[^>]*aria-labelledby="programme-chart-title programme-chart-desc"'
+        r".*?</svg>",
         page,
         flags=re.S,
     )
