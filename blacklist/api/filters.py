@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from blacklist.models import Entry, EntryStatus
-from blacklist.platforms.services import subject_hmac_of
+from blacklist.platforms.screening import checked_subject_hmac
 from blacklist.registry import identity
 
 MAX_ID = 2**63 - 1  # a bigint
@@ -166,7 +166,7 @@ class EntryFilter(django_filters.FilterSet):
 
     def filter_id_number(self, entries: QuerySet[Entry], name: str, value: str):
         try:
-            digest = subject_hmac_of(value)
+            digest = checked_subject_hmac(value)
         except identity.IdentityError as error:
             raise ValidationError({"id_number": [str(error.message)]}) from None
         return entries.filter(subject__id_hmac=digest)

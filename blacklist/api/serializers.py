@@ -1,8 +1,8 @@
 """Request validation and the documented shape of every answer.
 
 Answers that can run to thousands of rows (entries, checks, the change feed) are built as
-plain dicts by `blacklist.platforms.services`; the serializers below describe them for the OpenAPI
-document and validate what callers send.
+plain dicts by `blacklist.platforms.selectors` and `blacklist.feed.selectors`; the serializers
+below describe them for the OpenAPI document and validate what callers send.
 """
 
 from typing import Any
@@ -25,7 +25,7 @@ from blacklist.models import (
     Snapshot,
     SnapshotAudience,
 )
-from blacklist.platforms.services import MAX_CHECK_SUBJECTS
+from blacklist.platforms.screening import MAX_CHECK_SUBJECTS
 from blacklist.snapshots import services as snapshots
 
 MAX_FEED_PAGE = 10_000

@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from blacklist.api import serializers
 from blacklist.api.errors import PayloadTooLarge
 from blacklist.api.filters import EntryFilter
+from blacklist.feed import selectors as feed
 from blacklist.models import (
     ApiClient,
     ApiScope,
@@ -39,9 +40,11 @@ from blacklist.models import (
     Programme,
     SnapshotAudience,
 )
-from blacklist.platforms import services as platforms
+from blacklist.platforms import screening
+from blacklist.platforms import selectors as platforms
 from blacklist.platforms.clients import query_log_record
-from blacklist.platforms.services import ENTRY_FIELDS, MAX_CHECK_SUBJECTS, CheckSubject
+from blacklist.platforms.screening import MAX_CHECK_SUBJECTS, CheckSubject
+from blacklist.platforms.selectors import ENTRY_FIELDS
 from blacklist.snapshots import downloads
 from blacklist.snapshots import services as snapshots
 
@@ -192,7 +195,7 @@ class EntryList(PlatformView):
     @extend_schema(responses=serializers.EntrySerializer(many=True))
     def get(self, request: Request) -> Response:
         entries = self.filter_queryset(self.get_queryset())  # refuses invalid filters
-        platforms.entries_lookup_admit(
+        screening.entries_lookup_admit(
             client=self.caller,
             id_number=request.query_params.get("id_number", ""),
             name=request.query_params.get("name", ""),
@@ -201,7 +204,7 @@ class EntryList(PlatformView):
         page = self.paginate_queryset(entries.values(*ENTRY_FIELDS))
         rows = [tuple(row[name] for name in ENTRY_FIELDS) for row in page or []]
         documents = platforms.entry_documents(rows, reveal=self.reveal, today=timezone.localdate())
-        self.audit = platforms.lookup_audit(
+        self.audit = screening.lookup_audit(
             id_number=request.query_params.get("id_number", ""),
             name=request.query_params.get("name", ""),
             documents=documents,
@@ -277,7 +280,7 @@ class Checks(PlatformView):
         asked = serializers.CheckSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
         data = asked.validated_data
-        outcome = platforms.checks_run(
+        outcome = screening.checks_run(
             client=self.caller,
             subjects=[
                 CheckSubject(ref=s["ref"], id_number=s.get("id_number", ""), name=s.get("name", ""))
@@ -328,7 +331,7 @@ class Changes(PlatformView):
     def get(self, request: Request) -> Response:
         query = serializers.ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = platforms.changes_after(
+        page = feed.changes_after(
             after=query.validated_data["after"],
             limit=query.validated_data["limit"],
             reveal=self.reveal,

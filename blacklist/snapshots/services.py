@@ -40,8 +40,8 @@ from blacklist.models import (
     SnapshotFormat,
     SnapshotState,
 )
-from blacklist.platforms import services as platforms
-from blacklist.platforms.services import ENTRY_FIELDS
+from blacklist.platforms import selectors as platforms
+from blacklist.platforms.selectors import ENTRY_FIELDS
 from blacklist.snapshots.files import (
     CsvSnapshot,
     ExportRecord,

@@ -1,89 +1,35 @@
-"""Read paths for credit platforms: what the API shows them, checks and the change feed.
-
-Platforms see every programme, public or not, but only notices that are published:
-never a draft, a scheduled or a withdrawn notice. Full ID numbers and names leave the
-portal only for clients with the `identity` scope (`reveal=True`); everyone else gets
-the masks the public pages use.
-"""
+"""Screening for credit platforms: checks of up to 1,000 subjects at once and lookups of
+`entries/` by ID number or name, with their quota, guard and audit."""
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blacklist.feed.changes import last_change_seq
 from blacklist.guard import services as guard
 from blacklist.models import (
     ApiClient,
     ApiScope,
-    ChangeEvent,
     Entry,
-    EntryQuerySet,
-    Notice,
-    NoticeStatus,
-    Programme,
     subject_hmac,
 )
+from blacklist.platforms.selectors import ENTRY_FIELDS, entry_documents
 from blacklist.registry import identity
-from blacklist.registry.identity import SubjectKind
 
 MAX_CHECK_SUBJECTS = 1000
 # SQLite and PostgreSQL both take this many parameters in one IN list comfortably.
 _IN_CHUNK = 500
 
-# What the feed says of an entry: enough to keep a copy of the list in step. The rest
-# (offence, measures, reasons) is one `entries/{public_id}/` away.
-FEED_ENTRY_FIELDS = (
-    "public_id",
-    "notice_id",
-    "notice__programme__code",
-    "notice__programme__name_mask",
-    "status",
-    "term_start",
-    "term_end",
-    "subject__kind",
-    "subject__name",
-    "subject__id_masked",
-    "subject__id_encrypted",
-    "subject__gender",
-    "subject__region_code",
-    "subject__region_name",
-)
-ENTRY_FIELDS = (
-    *FEED_ENTRY_FIELDS,
-    "status_reason",
-    "status_changed_at",
-    "offence",
-    "measures",
-    "updated_at",
-)
 
-
-def programmes_for_platforms() -> QuerySet[Programme]:
-    return Programme.objects.order_by("code")
-
-
-def notices_for_platforms() -> QuerySet[Notice]:
-    return (
-        Notice.objects.filter(status=NoticeStatus.PUBLISHED)
-        .select_related("authority", "programme")
-        .order_by("-published_at", "-id")
-    )
-
-
-def entries_for_platforms() -> QuerySet[Entry]:
-    return Entry.objects.filter(notice__status=NoticeStatus.PUBLISHED)
-
-
-def subject_hmac_of(raw_number: str) -> str:
-    """The lookup key of an ID number as a caller typed it; IdentityError if it is invalid."""
+def checked_subject_hmac(raw_number: str) -> str:
+    """`subject_hmac` of an ID number as a caller typed it, checked first: IdentityError if it
+    is not a valid ID number or credit code (`subject_hmac` hashes whatever it is given)."""
     return subject_hmac(identity.parse_identity(raw_number).number)
 
 
@@ -108,7 +54,7 @@ def lookup_audit(*, id_number: str, name: str, documents: list[dict[str, Any]]) 
     """What the audit log keeps of an `entries/` lookup by ID number or name: one subject
     asked, whether it was found listed, and its keyed hash; nothing for a plain listing."""
     if id_number:
-        identifier = subject_hmac_of(id_number)  # valid: the filter has accepted it
+        identifier = checked_subject_hmac(id_number)  # valid: the filter has accepted it
     elif name:
         identifier = identity.name_hmac(name, key=settings.ID_LOOKUP_KEY)
     else:
@@ -118,132 +64,6 @@ def lookup_audit(*, id_number: str, name: str, documents: list[dict[str, Any]]) 
         "hits": int(any(document["listed"] for document in documents)),
         "identifiers": [identifier],
     }
-
-
-def entry_documents(
-    rows: Iterable[Sequence[Any]], *, reveal: bool, today: datetime.date, offset: int = 0
-) -> list[dict[str, Any]]:
-    """Entries as the API shows them, from rows holding FEED_ENTRY_FIELDS (from `offset`)
-    and, when longer, the rest of ENTRY_FIELDS. Written for speed: a feed page has 10,000."""
-    encryption_keys = settings.FIELD_ENCRYPTION_KEYS
-    in_force = EntryQuerySet.in_force
-    tz = timezone.get_current_timezone()
-    full = offset + len(ENTRY_FIELDS)
-    documents = []
-    for row in rows:
-        (public_id, notice, programme, mask_style, status, term_start, term_end, kind, name,
-         masked, sealed, gender, region_code, region_name) = row[offset : offset + 14]  # fmt: skip
-        if reveal:
-            number = identity.decrypt_id(sealed, keys=encryption_keys)
-        else:
-            name = identity.mask_name(name, kind=SubjectKind(kind), style=mask_style)
-            number = masked
-        document = {
-            "public_id": public_id,
-            "notice": notice,
-            "programme": programme,
-            "status": status,
-            "listed": in_force(
-                status=status, term_start=term_start, term_end=term_end, today=today
-            ),
-            "term_start": term_start.isoformat(),
-            "term_end": term_end.isoformat(),
-            "subject": {
-                "kind": kind,
-                "name": name,
-                "id_number": number,
-                "id_number_masked": masked,
-                "gender": gender,
-                "region_code": region_code,
-                "region_name": region_name,
-            },
-        }
-        if len(row) >= full:
-            reason, changed, offence, measures, updated = row[offset + 14 : full]
-            document |= {
-                "status_reason": reason,
-                "status_changed_at": _local_iso(changed, tz) if changed else None,
-                "offence": offence,
-                "measures": measures,
-                "updated_at": _local_iso(updated, tz),
-            }
-        documents.append(document)
-    return documents
-
-
-def _local_iso(moment: datetime.datetime, tz: datetime.tzinfo) -> str:
-    if moment.tzinfo is None:  # a raw SQLite row: stored in UTC
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(tz).isoformat()
-
-
-def _raw_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """Rows as the database driver returns them, for the feed's hot path.
-
-    Django's per-value converters cost a third of a 10,000-event page; the drivers
-    already return dates and times as objects (naive UTC on SQLite, see `_local_iso`).
-    """
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-# --- the change feed ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChangePage:
-    events: list[dict[str, Any]]
-    next_after: int
-    last_seq: int
-
-
-def changes_after(*, after: int, limit: int, reveal: bool) -> ChangePage:
-    """Events after `after` in sequence order.
-
-    Numbers are handed out without gaps and committed in order (see `changes_record`),
-    so reading `seq > after` never skips an event that commits later.
-    """
-    # Programme code and mask come from a map of the page's few notices rather than two
-    # more joins per row: a tenth of the page's time.
-    rows = _raw_rows(
-        ChangeEvent.objects.filter(seq__gt=after)
-        .order_by("seq")
-        .values_list(
-            "seq",
-            "kind",
-            "reason",
-            "occurred_at",
-            "entry__public_id",
-            "entry__notice_id",
-            *("entry__" + f for f in FEED_ENTRY_FIELDS[4:]),
-        )[:limit]
-    )
-    programmes = {
-        notice: (code, mask)
-        for notice, code, mask in Notice.objects.filter(
-            id__in={row[5] for row in rows}
-        ).values_list("id", "programme__code", "programme__name_mask")
-    }
-    rows = [row[:6] + programmes[row[5]] + row[6:] for row in rows]
-    entries = entry_documents(rows, reveal=reveal, today=timezone.localdate(), offset=4)
-    tz = timezone.get_current_timezone()
-    events = [
-        {
-            "seq": seq,
-            "kind": kind,
-            "reason": reason,
-            "occurred_at": _local_iso(occurred_at, tz),
-            "entry": entry,
-        }
-        for (seq, kind, reason, occurred_at, *_rest), entry in zip(rows, entries, strict=True)
-    ]
-    return ChangePage(
-        events=events,
-        next_after=events[-1]["seq"] if events else after,
-        last_seq=last_change_seq(),
-    )
 
 
 # --- checks ------------------------------------------------------------------------------------
