@@ -11,7 +11,7 @@ from django.conf import settings
 from import_export import fields, resources, widgets
 
 from blacklist.models import Entry, Notice, Subject, subject_hmac
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 
 
 class SubjectResource(resources.ModelResource):
@@ -33,7 +33,7 @@ class SubjectResource(resources.ModelResource):
         row.update(
             kind=ident.kind.value,
             name=row["姓名"],
-            name_key=identity.fold_name(row["姓名"]),
+            name_key=naming.fold_name(row["姓名"]),
             id_hmac=subject_hmac(ident.number),
             id_encrypted=identity.encrypt_id(ident.number, keys=settings.FIELD_ENCRYPTION_KEYS),
             id_masked=identity.mask_id(ident.number),

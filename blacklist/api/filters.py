@@ -14,7 +14,7 @@ from rest_framework.exceptions import ValidationError
 
 from blacklist.models import Entry, EntryStatus
 from blacklist.platforms.screening import checked_subject_hmac
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 
 MAX_ID = 2**63 - 1  # a bigint
 # Times outside these years cannot be moved between time zones without overflowing.
@@ -162,7 +162,7 @@ class EntryFilter(django_filters.FilterSet):
         return entries.filter(subject__region_code__startswith=code)
 
     def filter_name(self, entries: QuerySet[Entry], name: str, value: str):
-        return entries.filter(subject__name_key=identity.fold_name(value))
+        return entries.filter(subject__name_key=naming.fold_name(value))
 
     def filter_id_number(self, entries: QuerySet[Entry], name: str, value: str):
         try:

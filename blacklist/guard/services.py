@@ -42,7 +42,7 @@ from blacklist.models import (
     ProbeFamily,
     Subject,
 )
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 from blacklist.registry.identity import SubjectKind
 
 log = logging.getLogger(__name__)
@@ -116,14 +116,14 @@ def id_name_probe(number: str, name: str) -> Probe:
     pattern is the mask with a short keyed hash of the number: people who share a mask
     are told apart, and nothing in it leads back to the number."""
     pattern = f"{identity.mask_id(number)}#{_keyed('id:' + number)[:8]}"
-    return Probe(ProbeFamily.ID_NAMES, pattern, _keyed("name:" + identity.fold_name(name)))
+    return Probe(ProbeFamily.ID_NAMES, pattern, _keyed("name:" + naming.fold_name(name)))
 
 
 def name_probes(name: str) -> list[Probe]:
     """The guesses a person's name makes about each one-character mask it fits: `丁伟涛`
     counts under `*伟涛`, `丁*涛` and `丁伟*`. Only Chinese names of two to four characters:
     longer masks hide two or more characters, and organisations' names are not masked."""
-    folded = identity.fold_name(name)
+    folded = naming.fold_name(name)
     if not 2 <= len(folded) <= 4 or not all(_is_ideograph(c) for c in folded):
         return []
     guess = _keyed("name:" + folded)

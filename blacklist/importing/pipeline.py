@@ -30,7 +30,7 @@ from blacklist.importing.rows import FileRules, Problem, RowOutcome, chunk_judge
 from blacklist.importing.uploads import upload_opened, upload_store
 from blacklist.lib.queueing import queue_after_commit
 from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 from blacklist.registry.bulk import KnownSubject, refresh_statistics, subject_lookup, write_cache
 from blacklist.registry.identity import SubjectKind
 from blacklist.registry.listing import (
@@ -475,9 +475,7 @@ def _name_differs(
 
 
 def _masked_name(name: str, listing: PreparedListing, *, notice: Notice) -> str:
-    return identity.mask_name(
-        name, kind=SubjectKind(listing.kind), style=notice.programme.name_mask
-    )
+    return naming.mask_name(name, kind=SubjectKind(listing.kind), style=notice.programme.name_mask)
 
 
 def _as_published(

@@ -20,7 +20,7 @@ from blacklist.models import (
     subject_hmac,
 )
 from blacklist.platforms.selectors import ENTRY_FIELDS, entry_documents
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 
 MAX_CHECK_SUBJECTS = 1000
 # SQLite and PostgreSQL both take this many parameters in one IN list comfortably.
@@ -56,7 +56,7 @@ def lookup_audit(*, id_number: str, name: str, documents: list[dict[str, Any]]) 
     if id_number:
         identifier = checked_subject_hmac(id_number)  # valid: the filter has accepted it
     elif name:
-        identifier = identity.name_hmac(name, key=settings.ID_LOOKUP_KEY)
+        identifier = naming.name_hmac(name, key=settings.ID_LOOKUP_KEY)
     else:
         return {}
     return {
@@ -141,7 +141,7 @@ def _question(subject: CheckSubject) -> _Question:
             return _Question("error", error=error)
         return _Question("id", key=subject_hmac(number), number=number)
     if subject.name.strip():
-        return _Question("name", key=identity.fold_name(subject.name))
+        return _Question("name", key=naming.fold_name(subject.name))
     return _Question(
         "error",
         error=identity.IdentityError("nothing_to_check", _("Give an ID number, a name, or both.")),
@@ -221,7 +221,7 @@ def _answers(
             found = by_id.get(question.key, [])
             agrees = None
             if found and subject.name:
-                agrees = identity.fold_name(subject.name) == found[0]["_name_key"]
+                agrees = naming.fold_name(subject.name) == found[0]["_name_key"]
             results.append(
                 CheckResult(
                     ref=subject.ref,
@@ -232,7 +232,7 @@ def _answers(
                 )
             )
         else:
-            identifiers.append(identity.name_hmac(subject.name, key=settings.ID_LOOKUP_KEY))
+            identifiers.append(naming.name_hmac(subject.name, key=settings.ID_LOOKUP_KEY))
             results.append(_name_only(subject.ref, by_name.get(question.key, []), reveal=reveal))
     return CheckOutcome(results=results, identifiers=identifiers)
 

@@ -18,7 +18,7 @@ from blacklist.models import (
     NoticeStatus,
     Programme,
 )
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 from blacklist.registry.identity import SubjectKind
 
 # What the feed says of an entry: enough to keep a copy of the list in step. The rest
@@ -81,7 +81,7 @@ def entry_documents(
         if reveal:
             number = identity.decrypt_id(sealed, keys=encryption_keys)
         else:
-            name = identity.mask_name(name, kind=SubjectKind(kind), style=mask_style)
+            name = naming.mask_name(name, kind=SubjectKind(kind), style=mask_style)
             number = masked
         document = {
             "public_id": public_id,

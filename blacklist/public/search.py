@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from blacklist.guard import services as guard
 from blacklist.models import Entry, Subject, subject_hmac
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 from blacklist.registry.identity import SubjectKind
 
 INDEX_TABLE = "blacklist_name_index"
@@ -219,7 +219,7 @@ def search_understand(*, request: SearchRequest) -> SearchQuery:
                 "id_invalid",
                 _("This is not a valid ID number: please check every digit, or search by name."),
             ) from None
-        name = identity.fold_name(request.name.strip() or beside)
+        name = naming.fold_name(request.name.strip() or beside)
         if ident.kind == SubjectKind.PERSON and not name:
             raise QueryRefused(
                 "name_required",
@@ -234,7 +234,7 @@ def search_understand(*, request: SearchRequest) -> SearchQuery:
             "too_long",
             _("Please enter at most %(max)d characters.") % {"max": MAX_QUERY_CHARACTERS},
         )
-    if sum(c.isalnum() for c in identity.fold_name(text)) < MIN_QUERY_CHARACTERS:
+    if sum(c.isalnum() for c in naming.fold_name(text)) < MIN_QUERY_CHARACTERS:
         raise QueryRefused(
             "too_short",
             _(
@@ -269,7 +269,7 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
         if query.name:
             found = found.filter(subject__name_key=query.name)
         return SearchOutcome("id_number", identity.mask_id(query.text), found)
-    folded = identity.fold_name(query.text)
+    folded = naming.fold_name(query.text)
     found = _results().filter(
         subject_id__in=subjects_matching_name(folded), subject__name_key__contains=folded
     )
@@ -304,7 +304,7 @@ def _filtered(entries: QuerySet[Entry], request: SearchRequest) -> QuerySet[Entr
         entries = entries.filter(subject__id_masked__endswith=identity.normalize_id(request.last4))
     if request.region:
         # region names are stored in simplified characters; fold what was typed the same way
-        entries = entries.filter(subject__region_name__contains=identity.fold_name(request.region))
+        entries = entries.filter(subject__region_name__contains=naming.fold_name(request.region))
     if request.programme:
         entries = entries.filter(notice__programme__code=request.programme)
     return entries

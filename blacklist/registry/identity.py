@@ -1,5 +1,5 @@
-"""Identity numbers and names: normalise, validate, fold for search, mask, seal (through
-blacklist.lib.sealing).
+"""ID numbers and credit codes: normalise, validate, region, mask, look up by keyed hash and
+seal (through blacklist.lib.sealing). Names are in blacklist.registry.naming.
 
 Pure module: no Django settings, models or database. Keys and options are passed in by callers.
 Resident IDs follow GB 11643-1999, credit codes GB 32100-2015.
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cache, lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:  # type-only: the lazy translated string type from django-stub
 
 __all__ = [
     "CREDIT_CODE_ALPHABET",
-    "NAME_MASK_STYLES",
     "Identity",
     "IdentityError",
     "SubjectKind",
@@ -39,15 +37,12 @@ __all__ = [
     "decrypt_id",
     "encrypt_id",
     "encrypt_ids",
-    "fold_name",
     "gender_of",
     "lookup_hmac",
     "lookup_hmacs",
     "make_credit_code",
     "make_resident_id",
     "mask_id",
-    "mask_name",
-    "name_hmac",
     "normalize_id",
     "parse_identity",
     "redact_id_numbers",
@@ -57,7 +52,6 @@ __all__ = [
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # GB 32100 registration authorities: 1-9 plus A (military), N (agriculture), Y (other).
 _CREDIT_CODE_AUTHORITIES = frozenset("123456789ANY")
-NAME_MASK_STYLES: tuple[str, ...] = ("keep_ends", "surname_only", "none")
 
 _DIGITS = frozenset("0123456789")
 _MIN_BIRTH_YEAR = 1900
@@ -65,10 +59,6 @@ _MIN_BIRTH_YEAR = 1900
 # Separators people type or paste inside numbers (after NFKC, so full-width forms are covered).
 _ID_SEPARATORS = frozenset(
     "-_./·\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fb\u2027\u200b\u200c\u200d\u2060\ufeff"
-)
-# Name separators: middle dots of minority and foreign names, bullets, dots, hyphens.
-_NAME_SEPARATORS = frozenset(
-    "·•・.-_\u00b7\u30fb\u2027\uff65\u2022\u2219\u22c5\u200b\u200c\u200d\u2060\ufeff"
 )
 # cn/loc rows that are bookkeeping groupings, not places anyone would recognise.
 _PLACEHOLDER_REGIONS = frozenset(
@@ -115,7 +105,7 @@ class Identity:
 # --- normalisation ----------------------------------------------------------------------------
 
 
-def _until_stable(step: Callable[[str], str], text: str) -> str:
+def until_stable(step: Callable[[str], str], text: str) -> str:
     # Dropping a space NFKC produced ('¸' -> ' ̧') can leave text that composes further; repeat
     # so that normalising twice changes nothing (hashes and search keys must be idempotent).
     result = step(text)
@@ -137,7 +127,7 @@ def normalize_id(raw: str) -> str:
     """Canonical form of an ID or credit code: ASCII, no separators, upper case."""
     if raw.isascii() and raw.isalnum():
         return raw.upper()  # the common case, and already stable
-    return _until_stable(_normalize_id_once, raw)
+    return until_stable(_normalize_id_once, raw)
 
 
 def _is_digits(text: str) -> bool:
@@ -392,13 +382,6 @@ def lookup_hmacs(numbers: Iterable[str], *, key: bytes) -> list[str]:
     return digests
 
 
-def name_hmac(name: str, *, key: bytes) -> str:
-    """Keyed hash of a folded name, for audit logs that must not hold the name itself."""
-    if not key:
-        raise ValueError("lookup key must not be empty")
-    return hmac.digest(key, b"name:" + fold_name(name).encode("utf-8"), "sha256").hex()
-
-
 # ID numbers at rest are sealed (blacklist.lib.sealing) under a context of their own.
 _ID_CONTEXT = b"subject.id_number"
 
@@ -421,70 +404,6 @@ def decrypt_id(token: str, *, keys: Sequence[str]) -> str:
         raise IdentityError(
             "id_decrypt", _("The stored ID number could not be decrypted.")
         ) from None
-
-
-# --- names ------------------------------------------------------------------------------------
-
-
-@cache
-def _trad_to_simp() -> dict[int, str]:
-    """Per-character traditional -> simplified table from OpenCC's TSCharacters.txt."""
-    path = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
-    mapping: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        source, _sep, targets = line.partition("\t")
-        candidates = targets.split()
-        if len(source) == 1 and candidates:
-            mapping[source] = candidates[0]
-    # Resolve chains (a -> b, b -> c) so folding is idempotent.
-    resolved: dict[str, str] = {}
-    for source, target in mapping.items():
-        seen = {source}
-        while target in mapping and target not in seen:
-            seen.add(target)
-            target = mapping[target]
-        if target != source:
-            resolved[source] = target
-    return str.maketrans(resolved)
-
-
-def _fold_once(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_trad_to_simp()).casefold()
-    # control characters (a NUL, say) are no part of a name, and no database text takes NUL
-    text = "".join(
-        c
-        for c in text
-        if not c.isspace() and c not in _NAME_SEPARATORS and unicodedata.category(c) != "Cc"
-    )
-    return unicodedata.normalize("NFKC", text)
-
-
-_PLAIN_HAN = re.compile(r"[\u4e00-\u9fff]+")
-
-
-def fold_name(name: str) -> str:
-    """Search key for a name: 張三, 张三 and '张 三' fold alike; one character at a time."""
-    if _PLAIN_HAN.fullmatch(name):
-        # Most names: unified ideographs only, which NFKC and case folding leave alone.
-        return name.translate(_trad_to_simp())
-    return _until_stable(_fold_once, name)
-
-
-def mask_name(name: str, *, kind: SubjectKind, style: str = "keep_ends") -> str:
-    """Public form of a name: persons masked per programme style, organisations unchanged."""
-    if style not in NAME_MASK_STYLES:
-        raise ValueError(f"unknown name mask style: {style!r}")
-    if kind == SubjectKind.ORGANISATION or style == "none":
-        return name
-    text = unicodedata.normalize("NFKC", name).strip()
-    n = len(text)
-    if n == 0:
-        return ""
-    if n == 1:
-        return "*"
-    if style == "surname_only" or n == 2:
-        return text[0] + "*" * (n - 1)
-    return text[0] + "*" * (n - 2) + text[-1]
 
 
 def mask_id(number: str) -> str:

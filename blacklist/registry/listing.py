@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist.models import ImportRun, Notice, NoticeStatus, Programme
-from blacklist.registry import bulk, identity
+from blacklist.registry import bulk, identity, naming
 from blacklist.registry.identity import Identity
 
 BATCH_SIZE = 2000
@@ -104,7 +104,7 @@ def listings_prepare(
             (
                 ident.kind.value,
                 row.name.strip(),
-                identity.fold_name(row.name),
+                naming.fold_name(row.name),
                 digest,
                 token,
                 identity.mask_id(ident.number),

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 from blacklist.registry.identity import SubjectKind
 
 
@@ -493,7 +493,7 @@ class Entry(models.Model):
 
     def public_name(self) -> str:
         """The name as the programme allows it to be shown to citizens."""
-        return identity.mask_name(
+        return naming.mask_name(
             self.subject.name,
             kind=SubjectKind(self.subject.kind),
             style=self.notice.programme.name_mask,

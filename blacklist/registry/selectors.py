@@ -14,7 +14,7 @@ from blacklist.models import (
     Subject,
     subject_hmac,
 )
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 
 
 def subjects_matching(
@@ -26,7 +26,7 @@ def subjects_matching(
     try:
         ident = identity.parse_identity(query)
     except identity.IdentityError:
-        folded = identity.fold_name(query)
+        folded = naming.fold_name(query)
         formerly = FormerName.objects.filter(name_key__contains=folded).values("subject_id")
         return subjects.filter(Q(name_key__contains=folded) | Q(pk__in=formerly))
     digest = subject_hmac(ident.number)
@@ -40,9 +40,9 @@ def query_logs_about(*, query: str, logs: QuerySet[QueryLog]) -> QuerySet[QueryL
     try:
         digests = [subject_hmac(identity.parse_identity(query).number)]
     except identity.IdentityError:
-        named = Subject.objects.filter(name_key=identity.fold_name(query))
+        named = Subject.objects.filter(name_key=naming.fold_name(query))
         digests = [
-            identity.name_hmac(query, key=settings.ID_LOOKUP_KEY),
+            naming.name_hmac(query, key=settings.ID_LOOKUP_KEY),
             *named.values_list("id_hmac", flat=True)[:100],
         ]
     about = Q()

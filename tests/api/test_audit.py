@@ -12,7 +12,7 @@ from django.utils import timezone
 from blacklist import tasks
 from blacklist.models import ApiClient, ApiKey, QueryLog
 from blacklist.platforms.clients import query_log_record
-from blacklist.registry import identity
+from blacklist.registry import naming
 from tests.api.conftest import Platform
 from tests.factories.people import entry_of, person, publish
 
@@ -176,7 +176,7 @@ def test_lookups_by_name_and_reads_of_one_entry_keep_who_was_asked_about_as_hash
         (1, 1, 1),
         (0, 0, 0),  # a plain listing asks about nobody
     ]
-    assert rows[0][2] == [identity.name_hmac("张三", key=settings.ID_LOOKUP_KEY)]
+    assert rows[0][2] == [naming.name_hmac("张三", key=settings.ID_LOOKUP_KEY)]
     assert rows[2][2] == [entry.subject.id_hmac]
     logged = " ".join(str(row) for row in rows)
     assert zhang.id_number not in logged and "张三" not in logged

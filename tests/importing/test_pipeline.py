@@ -15,7 +15,7 @@ from blacklist.importing import pipeline
 from blacklist.importing.pipeline import import_commit, import_start, import_validate
 from blacklist.models import Entry, ImportRun, ImportStatus, Notice, Subject
 from blacklist.publication import services as publication
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 from blacklist.registry.listing import ListingRow, listings_add
 from devtools.synthetic import FictionalSubject
 from tests import factories
@@ -76,7 +76,7 @@ def test_it_validates_then_commits_exactly_the_rows_of_a_good_file(tmp_path):
     for person in people:
         entry = by_id[person.id_number]
         assert entry.subject.name == person.name
-        assert entry.subject.name_key == identity.fold_name(person.name)
+        assert entry.subject.name_key == naming.fold_name(person.name)
         assert entry.subject.id_masked == identity.mask_id(person.id_number)
         assert (entry.offence, entry.measures) == (files.OFFENCE, files.MEASURES)
         assert (entry.term_start, entry.term_end) == (files.START, files.END)
@@ -434,7 +434,7 @@ def test_the_sample_shows_rows_as_they_will_be_published(tmp_path):
 
     assert [row["row"] for row in run.sample] == [2, 3, 4]
     for row, person in zip(run.sample, people, strict=True):
-        masked = identity.mask_name(person.name, kind=identity.SubjectKind.PERSON)
+        masked = naming.mask_name(person.name, kind=identity.SubjectKind.PERSON)
         assert (row["name"], row["id_number"]) == (masked, identity.mask_id(person.id_number))
         assert (row["term_start"], row["term_end"]) == ("2020-11-01", "2025-10-31")
 

@@ -14,24 +14,22 @@ from hypothesis import strategies as st
 from blacklist.lib.sealing import generate_encryption_key
 from blacklist.registry.identity import (
     CREDIT_CODE_ALPHABET,
-    NAME_MASK_STYLES,
     Identity,
     IdentityError,
     SubjectKind,
     decrypt_id,
     encrypt_id,
     encrypt_ids,
-    fold_name,
     gender_of,
     lookup_hmac,
     lookup_hmacs,
     make_credit_code,
     make_resident_id,
     mask_id,
-    mask_name,
     normalize_id,
     parse_identity,
 )
+from blacklist.registry.naming import NAME_MASK_STYLES, fold_name, mask_name
 from tests.registry.identity_forms import TYPED_FORMS, TypedForm
 
 TODAY = date(2024, 6, 1)

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from blacklist.models import Subject
 from blacklist.public.search import subjects_matching_name
-from blacklist.registry import identity
+from blacklist.registry import identity, naming
 from blacklist.registry.listing import (
     PreparedListing,
     listing_defaults,
@@ -46,7 +46,7 @@ def test_each_row_is_prepared_with_its_identity_sealed_and_the_notice_defaults()
         assert number not in ready
         assert (ready.id_masked, ready.name_key) == (
             identity.mask_id(number),
-            identity.fold_name(row.name),
+            naming.fold_name(row.name),
         )
         assert (ready.kind, ready.gender, ready.region_name) == (
             row.identity.kind,
