@@ -30,7 +30,7 @@ from blacklist.importing.rows import FileRules, Problem, RowOutcome, chunk_judge
 from blacklist.importing.uploads import upload_opened, upload_store
 from blacklist.lib.queueing import queue_after_commit
 from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
-from blacklist.registry import identity, naming
+from blacklist.registry import naming, redaction
 from blacklist.registry.bulk import KnownSubject, refresh_statistics, subject_lookup, write_cache
 from blacklist.registry.identity import SubjectKind
 from blacklist.registry.listing import (
@@ -50,7 +50,7 @@ Report = Callable[[int, int | None], None]  # within one phase
 
 class ImportRefused(Exception):
     def __init__(self, code: str, message: str) -> None:
-        message = identity.redact_id_numbers(message)  # stored with the run, like row errors
+        message = redaction.redact_id_numbers(message)  # stored with the run, like row errors
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -93,7 +93,7 @@ def import_start(
     run = ImportRun(
         notice=notice,
         uploaded_by=by,  # type: ignore[misc]  # any user model, not only auth.User
-        original_name=identity.redact_id_numbers(name)[:255],  # a file named after a person
+        original_name=redaction.redact_id_numbers(name)[:255],  # a file named after a person
         size=upload.size or 0,
     )
     try:

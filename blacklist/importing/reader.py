@@ -18,8 +18,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from blacklist.registry.identity import redact_id_numbers
 from blacklist.registry.naming import fold_name
+from blacklist.registry.redaction import redact_id_numbers
 
 # field -> accepted headers (simplified, traditional and English all fold to these)
 HEADERS: dict[str, tuple[str, ...]] = {

@@ -11,7 +11,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from blacklist.importing.reader import FIELD_LABELS
-from blacklist.registry import identity
+from blacklist.registry import identity, redaction
 from blacklist.registry.identity import IdentityError, SubjectKind
 from blacklist.registry.listing import ListingDefaults, ListingRow, listings_prepare
 
@@ -49,8 +49,8 @@ class Problem:
 
     def __post_init__(self) -> None:
         for name in ("column", "message", "seq"):
-            object.__setattr__(self, name, identity.redact_id_numbers(getattr(self, name)))
-        value = identity.redact_id_numbers(self.value)
+            object.__setattr__(self, name, redaction.redact_id_numbers(getattr(self, name)))
+        value = redaction.redact_id_numbers(self.value)
         object.__setattr__(self, "value", value[:MAX_VALUE_SHOWN])
 
     def as_dict(self) -> dict[str, object]:
@@ -107,7 +107,7 @@ def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanR
     def free_of_ids(text: str) -> bool:
         if text in free_texts:
             return True
-        if identity.contains_id_number(text):
+        if redaction.contains_id_number(text):
             return False
         if len(free_texts) < 4096:
             free_texts.add(text)
@@ -146,7 +146,7 @@ def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanR
         offence_text, measures_text = texts[offence_at], texts[measures_at]
         if len(offence_text) > MAX_OFFENCE or len(measures_text) > MAX_MEASURES:
             return None
-        if identity.contains_id_number(full_name) or not (
+        if redaction.contains_id_number(full_name) or not (
             free_of_ids(offence_text) and free_of_ids(measures_text)
         ):
             return None
@@ -189,7 +189,7 @@ def _judge_fully(
     if formulas:
         return judged
     for column in TEXT_COLUMNS:
-        if identity.contains_id_number(value := text.get(column, "")):
+        if redaction.contains_id_number(value := text.get(column, "")):
             message = _(
                 "An ID number belongs in the ID number column only; this cell holds one: %(value)s"
             ) % {"value": value}  # masked, as in every problem

@@ -8,7 +8,7 @@ in a text (typed, percent-encoded, read back as Latin-1, escaped) is `redact_id_
 import logging
 from typing import Any
 
-from blacklist.registry.identity import redact_id_numbers
+from blacklist.registry.redaction import redact_id_numbers
 
 _TRACEBACKS = logging.Formatter()
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from blacklist.registry.identity import redact_id_numbers
+from blacklist.registry.redaction import redact_id_numbers
 
 
 def _masked(value):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from blacklist.guard import services as guard
 from blacklist.models import Entry, Subject, subject_hmac
-from blacklist.registry import identity, naming
+from blacklist.registry import identity, naming, redaction
 from blacklist.registry.identity import SubjectKind
 
 INDEX_TABLE = "blacklist_name_index"
@@ -209,7 +209,7 @@ def search_understand(*, request: SearchRequest) -> SearchQuery:
     national court site asks for 姓名 + 證件號碼); it may be typed in the name box's stead,
     beside the name in one box. A credit code names an organisation, which is not masked."""
     text = request.text.strip()
-    split = identity.split_id_number(text)
+    split = redaction.split_id_number(text)
     number, beside = split if split else (identity.normalize_id(text), "")
     if split or looks_like_id_number(number):
         try:

@@ -37,7 +37,7 @@ from blacklist.public.search import (
     search_probes,
     search_understand,
 )
-from blacklist.registry import identity, selectors
+from blacklist.registry import identity, redaction, selectors
 from blacklist.snapshots import downloads
 from blacklist.snapshots import services as snapshots
 
@@ -80,7 +80,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if (
         query.by == "name"
         and request.method == "POST"
-        and not any(identity.contains_id_number(str(value)) for _key, value in data.items())
+        and not any(redaction.contains_id_number(str(value)) for _key, value in data.items())
     ):
         return HttpResponseRedirect(f"{reverse('search')}?{_search_query(form)}", status=303)
     outcome = entries_public_search(query=query, request=asked)
@@ -130,9 +130,9 @@ def _search_page(
     echo_q = "" if looks_like_id_number(identity.normalize_id(typed)) else typed
     context = {
         "form": form,
-        "echo_q": identity.redact_id_numbers(echo_q),
-        "echo_name": identity.redact_id_numbers(str(form["name"].value() or "")),
-        "echo_region": identity.redact_id_numbers(str(form["region"].value() or "")),
+        "echo_q": redaction.redact_id_numbers(echo_q),
+        "echo_name": redaction.redact_id_numbers(str(form["name"].value() or "")),
+        "echo_region": redaction.redact_id_numbers(str(form["region"].value() or "")),
         "programmes": selectors.programme_choices(),
         **context,
     }
