@@ -439,10 +439,12 @@ def _sweep_orphans() -> None:
 
 
 def _stored_files(folder: str) -> Iterator[str]:
-    """Every file under a folder of the storage, by name."""
-    if not default_storage.exists(folder):
+    """Every file under a folder of the storage, by name. Not `exists(folder)`: an object
+    store has keys, not folders, so a folder never "exists" there; listing it is what works."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:  # a filesystem or in-memory storage without the folder yet
         return
-    folders, files = default_storage.listdir(folder)
     for file in files:
         yield f"{folder}/{file}"
     for sub in folders:

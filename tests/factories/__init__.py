@@ -143,9 +143,10 @@ def stored_files(folder: str = "") -> set[str]:
     """Every file name in the default storage under `folder`, whatever the storage is."""
     from django.core.files.storage import default_storage
 
-    if not default_storage.exists(folder):
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
         return set()
-    folders, files = default_storage.listdir(folder)
     prefix = f"{folder}/" if folder else ""
     names = {prefix + name for name in files}
     for sub in folders:
