@@ -32,14 +32,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def fresh_memory_storage(settings) -> None:
-    """Under STORAGE_BACKEND=memory every test starts from an empty store (changing STORAGES
-    makes Django build the default storage anew), as each one gets an empty MEDIA_ROOT."""
+def fresh_storage(settings) -> None:
+    """Every test starts from an empty store, as each one gets an empty MEDIA_ROOT: under
+    STORAGE_BACKEND=memory a new one (changing STORAGES makes Django build the default
+    storage anew), under s3 a prefix of its own in the bucket."""
     if settings.STORAGE_BACKEND == "memory":
         settings.STORAGES = {
             **settings.STORAGES,
             "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         }
+    elif settings.STORAGE_BACKEND == "s3":
+        default = settings.STORAGES["default"]
+        options = default["OPTIONS"] | {"location": f"test-{uuid.uuid4().hex}"}
+        settings.STORAGES = {**settings.STORAGES, "default": default | {"OPTIONS": options}}
 
 
 @pytest.fixture
