@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The Makefile is for development: DEBUG on (generated keys, local hosts) unless set.
 export DEBUG ?= 1
 
-.PHONY: venv run test test-fast lint format typecheck bench migrate demo clean
+.PHONY: venv run test test-fast test-s3 lint format typecheck bench migrate demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -35,6 +35,10 @@ test: venv
 # The quick loop while working: no browser, no Celery worker, no measured workloads.
 test-fast: venv
 	$(BIN)/pytest -m "not browser and not worker and not slow" $(PYTEST_ARGS)
+
+# The tests that keep files, against a local S3-compatible server (moto) through django-storages.
+test-s3: venv
+	bin/test-s3
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
