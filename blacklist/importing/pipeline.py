@@ -210,9 +210,10 @@ def import_commit(
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportStatus.FAILED, refusal_code=refused.code, refusal=refused.message
         )
+        _spool_delete(run)  # a failed run is never committed: its rows need not wait
         run.refresh_from_db()
         return run
-    except Exception:
+    except Exception:  # the spool stays: the run is validated again and may be retried
         ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.VALIDATED)
         raise
     _spool_delete(run)

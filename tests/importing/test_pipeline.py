@@ -387,6 +387,7 @@ def test_a_notice_approved_after_validation_refuses_the_commit(tmp_path):
 
     assert (run.status, run.refusal_code) == (ImportStatus.FAILED, "notice_not_draft")
     assert registry() == (1, 1)
+    assert factories.stored_files("imports/spool") == set()  # the validated rows went with it
 
 
 def test_a_failure_mid_commit_leaves_the_registry_as_it_was(tmp_path, monkeypatch):
@@ -405,6 +406,7 @@ def test_a_failure_mid_commit_leaves_the_registry_as_it_was(tmp_path, monkeypatc
     assert (run.status, run.refusal_code) == (ImportStatus.FAILED, "changed")
     assert registry() == before
     assert Entry.objects.filter(notice=notice).count() == 1
+    assert factories.stored_files("imports/spool") == set()
 
 
 # --- what the run shows ---------------------------------------------------------------------
