@@ -1,9 +1,11 @@
 """The one import pipeline, used by the admin, `manage.py import_list` and Celery.
 
 upload (import_start) → validate (import_validate: judges every row and keeps the valid ones,
-sealed and masked, in a spool file next to the upload; nothing is written to the registry) →
-an official confirms → commit (import_commit: writes the spooled rows in one transaction, so a
-failure at any row leaves the registry as it was).
+sealed and masked, in a spool file in the storage beside the upload, so that a worker on
+another machine can commit what the web process validated; nothing is written to the
+registry) → an official confirms → commit (import_commit: writes the spooled rows in one
+transaction, so a failure at any row leaves the registry as it was; the spool is deleted once
+the run is committed or refused).
 """
 
 import datetime
