@@ -220,4 +220,6 @@ def refresh_statistics() -> None:
         if connection.vendor == "sqlite":
             cursor.execute("ANALYZE")
         elif connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {_table(Subject)}, {_table(Entry)}")
+            # the gram index too: without its statistics PostgreSQL guesses thousands of
+            # subjects per gram pair and starts parallel workers for a search of a dozen
+            cursor.execute(f"ANALYZE {_table(Subject)}, {_table(Entry)}, {search.INDEX_TABLE}")

@@ -1,23 +1,35 @@
-"""`make bench`: the project's benchmarks, each figure beside a baseline run in the same go."""
+"""`make bench`: the project's benchmarks on SQLite and PostgreSQL side by side, each figure
+beside a baseline run in the same go."""
 
 import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from psycopg import sql
+
+ENGINES = ("sqlite", "postgresql")
+LOCAL_POSTGRESQL = "postgres://postgres@127.0.0.1:5432/postgres"
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 class Command(BaseCommand):
     help = (
-        "import: validate and commit N fictional rows on a fresh SQLite database, side by side "
-        "with django-import-export's bulk mode on the same rows. search: name and ID searches "
-        "through the view on a database of N entries, side by side with a naive icontains query. "
-        "api: checks of 1,000 IDs and 10,000-event feed pages on the same database, side by "
-        "side with a query per subject and DRF model serializers."
+        "import: validate and commit N fictional rows on a fresh database, side by side with "
+        "django-import-export's bulk mode on the same rows. search: name and ID searches "
+        "through the view on a database of N entries, side by side with a naive icontains "
+        "query. api: checks of 1,000 IDs and 10,000-event feed pages on the same database, side "
+        "by side with a query per subject and DRF model serializers. Each suite runs on SQLite "
+        "and on PostgreSQL (BENCH_PG_URL, else a local server if one answers), which gets "
+        "databases of its own, dropped at the end."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +44,14 @@ class Command(BaseCommand):
             default=100_000,
             help="largest size the (much slower) baseline is run on",
         )
+        parser.add_argument(
+            "--engines", default=",".join(ENGINES), help="sqlite, postgresql or both"
+        )
+        parser.add_argument(
+            "--keep",
+            action="store_true",
+            help="keep the PostgreSQL search database for the next run (SQLite's file is kept)",
+        )
 
     def handle(
         self,
@@ -40,81 +60,165 @@ class Command(BaseCommand):
         entries: int,
         rows: str,
         baseline_rows: int,
+        engines: str,
+        keep: bool,
         **options: object,
     ) -> None:
-        folder = Path(settings.VAR_DIR) / "bench"
-        folder.mkdir(parents=True, exist_ok=True)
+        unknown = set(suites) - {"import", "search", "api"}
+        if unknown:
+            raise CommandError(f"unknown suite: {', '.join(sorted(unknown))}")
+        self.folder = Path(settings.VAR_DIR) / "bench"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.engines = self._engines(engines.split(","))
+        self.stdout.write(f"engines: {', '.join(LABELS[e] for e in self.engines)}")
         if "import" in suites:
-            self._import(folder, rows=rows, baseline_rows=baseline_rows)
-        if "search" in suites:
-            self._search(folder, entries=entries)
-        if "api" in suites:
-            self._api(folder, entries=entries)
+            self._import(rows=rows, baseline_rows=baseline_rows)
+        if "search" in suites or "api" in suites:
+            with self._search_databases(entries, keep=keep) as databases:
+                if "search" in suites:
+                    self._search(databases, entries=entries)
+                if "api" in suites:
+                    self._api(databases, entries=entries)
 
-    def _api(self, folder: Path, *, entries: int) -> None:
-        database = folder / f"search-{entries}.sqlite3"  # the search benchmark's database
-        done = self._run(["bench_api_once", "--entries", str(entries)], folder, database)
-        (folder / "api.json").write_text(json.dumps(done, indent=2))
-        self.stdout.write(
-            f"\nAPI, SQLite, {done['entries']:,} entries in force, {done['events']:,} change events"
+    # --- the engines -----------------------------------------------------------------------
+
+    def _engines(self, asked: Sequence[str]) -> list[str]:
+        wrong = set(asked) - set(ENGINES)
+        if wrong:
+            raise CommandError(f"unknown engine: {', '.join(sorted(wrong))}")
+        engines = [engine for engine in ENGINES if engine in asked]
+        self.server = os.getenv("BENCH_PG_URL", "").strip()
+        if "postgresql" in engines:
+            try:
+                with psycopg.connect(self.server or LOCAL_POSTGRESQL, connect_timeout=3):
+                    pass
+            except psycopg.Error as error:
+                if self.server:
+                    raise CommandError(f"BENCH_PG_URL does not answer: {error}") from error
+                self.stderr.write(f"no PostgreSQL at {LOCAL_POSTGRESQL}: SQLite only")
+                engines.remove("postgresql")
+            self.server = self.server or LOCAL_POSTGRESQL
+        return engines
+
+    def _pg_url(self, database: str) -> str:
+        base, _, _ = self.server.rpartition("/")
+        return f"{base}/{database}"
+
+    def _pg_admin(self, statement: sql.Composable) -> None:
+        with psycopg.connect(self.server, autocommit=True) as connection:
+            connection.execute(statement)
+
+    @contextmanager
+    def _pg_database(self, name: str, *, keep: bool = False, fresh: bool = True) -> Iterator[str]:
+        if fresh:
+            self._pg_admin(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        with suppress(psycopg.errors.DuplicateDatabase):  # kept from a run with --keep
+            self._pg_admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield self._pg_url(name)
+        finally:
+            if not keep:
+                self._pg_admin(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+    @contextmanager
+    def _search_databases(self, entries: int, *, keep: bool) -> Iterator[dict[str, str]]:
+        """The search and api suites' database on each engine. SQLite's file is kept: a
+        second run skips the fill; PostgreSQL's is dropped unless --keep."""
+        databases = {}
+        if "sqlite" in self.engines:
+            databases["sqlite"] = f"sqlite:///{self.folder / f'search-{entries}.sqlite3'}"
+        if "postgresql" not in self.engines:
+            yield databases
+            return
+        with self._pg_database(f"bench_search_{entries}", keep=keep, fresh=False) as url:
+            yield databases | {"postgresql": url}
+
+    # --- the suites ------------------------------------------------------------------------
+
+    def _search(self, databases: dict[str, str], *, entries: int) -> None:
+        done = {
+            engine: self._run(["bench_search_once", "--entries", str(entries)], url)
+            for engine, url in databases.items()
+        }
+        (self.folder / "search.json").write_text(json.dumps(done, indent=2))
+        self.stdout.write(f"\nsearch through the view, {entries:,} entries in force")
+        self._table(
+            done,
+            [
+                ("name search p50", "name_view", "p50_ms"),
+                ("name search p95", "name_view", "p95_ms"),
+                ("ID lookup p50", "id_view", "p50_ms"),
+                ("ID lookup p95", "id_view", "p95_ms"),
+                ("naive icontains p95", "naive_icontains", "p95_ms"),
+            ],
         )
-        for label, key, naive in (
-            ("POST checks/ 1,000 IDs", "checks_1000_ids", "naive_checks_1000_ids"),
-            ("GET changes/ 10,000 events", "feed_10000_events", "naive_feed_10000_events"),
-        ):
-            ours, theirs = done[key], done[naive]
+        for engine, figures in done.items():
+            naive, ours = figures["naive_icontains"]["p95_ms"], figures["name_view"]["p95_ms"]
             self.stdout.write(
-                f"  {label:27} p50 {ours['p50_ms']:7.1f} ms  p95 {ours['p95_ms']:7.1f} ms   "
-                f"naive ORM + serializer p50 {theirs['p50_ms']:8.1f} ms "
-                f"({theirs['p50_ms'] / ours['p50_ms']:.0f}× slower)"
+                f"  {LABELS[engine]}: name search p95 {naive / ours:.0f}× below the naive query; "
+                f"{figures['entries']:,} in force; fill {_fill(figures)}"
             )
-        self.stdout.write(f"  listed per check of 1,000 sampled subjects: {done['hits_per_check']}")
 
-    def _search(self, folder: Path, *, entries: int) -> None:
-        database = folder / f"search-{entries}.sqlite3"  # kept: filling it takes minutes
-        done = self._run(["bench_search_once", "--entries", str(entries)], folder, database)
-        (folder / "search.json").write_text(json.dumps(done, indent=2))
-        naive = done["naive_icontains"]
-        self.stdout.write(
-            f"\nsearch, SQLite, {done['entries']:,} entries in force, through the view"
+    def _api(self, databases: dict[str, str], *, entries: int) -> None:
+        done = {
+            engine: self._run(["bench_api_once", "--entries", str(entries)], url)
+            for engine, url in databases.items()
+        }
+        (self.folder / "api.json").write_text(json.dumps(done, indent=2))
+        events = ", ".join(f"{LABELS[e]} {f['events']:,}" for e, f in done.items())
+        self.stdout.write(f"\nAPI, {entries:,} entries in force; change events: {events}")
+        self._table(
+            done,
+            [
+                ("POST checks/ 1,000 IDs p50", "checks_1000_ids", "p50_ms"),
+                ("POST checks/ 1,000 IDs p95", "checks_1000_ids", "p95_ms"),
+                ("  query per subject p50", "naive_checks_1000_ids", "p50_ms"),
+                ("GET changes/ 10,000 p50", "feed_10000_events", "p50_ms"),
+                ("GET changes/ 10,000 p95", "feed_10000_events", "p95_ms"),
+                ("  model serializers p50", "naive_feed_10000_events", "p50_ms"),
+            ],
         )
-        for label, key in (("name search", "name_view"), ("ID lookup", "id_view")):
-            figures = done[key]
+        for engine, figures in done.items():
             self.stdout.write(
-                f"  {label:12}  p50 {figures['p50_ms']:7.2f} ms  p95 {figures['p95_ms']:7.2f} ms"
+                f"  {LABELS[engine]}: listed per check of 1,000 sampled subjects: "
+                f"{figures['hits_per_check']}"
             )
-        self.stdout.write(
-            f"  naive icontains query (no view)  p50 {naive['p50_ms']:7.2f} ms  "
-            f"p95 {naive['p95_ms']:7.2f} ms — name search p95 is "
-            f"{naive['p95_ms'] / done['name_view']['p95_ms']:.0f}× lower"
-        )
 
-    def _import(self, folder: Path, *, rows: str, baseline_rows: int) -> None:
+    def _import(self, *, rows: str, baseline_rows: int) -> None:
         results = []
         for size in (int(part) for part in rows.split(",")):
-            path = folder / f"rows-{size}.csv"
+            path = self.folder / f"rows-{size}.csv"
             if not path.exists():
                 call_command(
                     "generate_entries", count=size, output=path, seed=size, stdout=self.stderr
                 )
-            engines = ["portal"] + (["import-export"] if size <= baseline_rows else [])
-            measured = {engine: self._measure(engine, path, folder) for engine in engines}
+            tools = ["portal"] + (["import-export"] if size <= baseline_rows else [])
+            measured = {
+                engine: {tool: self._measure(engine, tool, path) for tool in tools}
+                for engine in self.engines
+            }
             results.append({"rows": size, **measured})
-            self._report(size, measured)
-        (folder / "import.json").write_text(json.dumps(results, indent=2))
-        self.stdout.write(f"figures written to {folder / 'import.json'}")
+            self._report_import(size, measured)
+        (self.folder / "import.json").write_text(json.dumps(results, indent=2))
+        self.stdout.write(f"figures written to {self.folder}")
 
-    def _measure(self, engine: str, path: Path, folder: Path) -> dict[str, float]:
-        database = folder / f"bench-{engine}.sqlite3"
+    def _measure(self, engine: str, tool: str, path: Path) -> dict[str, float]:
+        command = ["bench_import_once", str(path), "--engine", tool]
+        if engine == "postgresql":
+            with self._pg_database(f"bench_import_{tool.replace('-', '_')}") as url:
+                return self._run(command, url)
+        database = self.folder / f"bench-{tool}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        return self._run(["bench_import_once", str(path), "--engine", engine], folder, database)
+        return self._run(command, f"sqlite:///{database}")
 
-    def _run(self, command: list[str], folder: Path, database: Path) -> dict:
+    # --- running and reporting -------------------------------------------------------------
+
+    def _run(self, command: list[str], database_url: str) -> dict:
         """A bench command in its own process, with production settings; its JSON answer."""
         env = os.environ | {
-            "DATABASE_URL": f"sqlite:///{database}",
-            "MEDIA_ROOT": str(folder / "media"),
+            "DATABASE_URL": database_url,
+            "MEDIA_ROOT": str(self.folder / "media"),
             # as in production: no query log, the same keys
             "DEBUG": "0",
             "ALLOWED_HOSTS": "localhost,testserver",
@@ -124,6 +228,7 @@ class Command(BaseCommand):
             "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         }
+        started = time.monotonic()
         done = subprocess.run(  # noqa: S603 - our own interpreter and command
             [sys.executable, "manage.py", *command],
             cwd=settings.BASE_DIR,
@@ -133,20 +238,47 @@ class Command(BaseCommand):
         )
         if done.returncode:
             raise CommandError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+        self.stderr.write(f"  ({' '.join(command)}: {time.monotonic() - started:.0f} s)")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    def _report(self, size: int, measured: dict[str, dict[str, float]]) -> None:
-        portal = measured["portal"]
+    def _table(self, done: dict[str, dict], rows: list[tuple[str, str, str]]) -> None:
+        """One line per figure, one column per engine, and PostgreSQL over SQLite."""
+        engines = list(done)
+        both = len(engines) == 2
         self.stdout.write(
-            f"\n{size:,} rows, SQLite\n"
-            f"  portal         validate {portal['validate']:7.1f} s  "
-            f"commit {portal['commit']:7.1f} s  total {portal['total']:7.1f} s  "
-            f"{size / portal['total']:9,.0f} rows/s  peak {portal['peak_rss_mb']:6.0f} MB"
+            f"  {'':30}"
+            + "".join(f"{LABELS[e]:>14}" for e in engines)
+            + (f"{'PG / SQLite':>14}" if both else "")
         )
-        baseline = measured.get("import-export")
-        if baseline:
+        for label, key, figure in rows:
+            values = [done[e][key][figure] for e in engines]
+            line = f"  {label:30}" + "".join(f"{v:>11.2f} ms" for v in values)
+            if both:
+                line += f"{values[1] / values[0]:>13.2f}×"
+            self.stdout.write(line)
+
+    def _report_import(self, size: int, measured: dict[str, dict[str, dict[str, float]]]) -> None:
+        self.stdout.write(f"\nimport of {size:,} rows (validate + commit)")
+        for engine, tools in measured.items():
+            portal = tools["portal"]
             self.stdout.write(
-                f"  import-export{' ' * 36}total {baseline['total']:7.1f} s  "
-                f"{size / baseline['total']:9,.0f} rows/s  peak {baseline['peak_rss_mb']:6.0f} MB\n"
-                f"  portal is {baseline['total'] / portal['total']:.1f}× faster"
+                f"  {LABELS[engine]:11} portal         validate {portal['validate']:7.1f} s  "
+                f"commit {portal['commit']:7.1f} s  total {portal['total']:7.1f} s  "
+                f"{size / portal['total']:9,.0f} rows/s  peak {portal['peak_rss_mb']:6.0f} MB"
             )
+            baseline = tools.get("import-export")
+            if baseline:
+                self.stdout.write(
+                    f"  {LABELS[engine]:11} import-export{' ' * 36}total "
+                    f"{baseline['total']:7.1f} s  {size / baseline['total']:9,.0f} rows/s  "
+                    f"peak {baseline['peak_rss_mb']:6.0f} MB — portal "
+                    f"{baseline['total'] / portal['total']:.1f}× faster"
+                )
+        if len(measured) == 2:
+            sqlite, postgresql = (measured[e]["portal"]["total"] for e in ENGINES)
+            self.stdout.write(f"  PostgreSQL / SQLite total: {postgresql / sqlite:.2f}×")
+
+
+def _fill(figures: dict) -> str:
+    seconds = figures.get("fill_seconds", 0)
+    return f"{seconds:,.0f} s" if seconds else "none (the database was kept)"
