@@ -104,7 +104,7 @@ class Command(BaseCommand):
         base, _, _ = self.server.rpartition("/")
         return f"{base}/{database}"
 
-    def _pg_admin(self, statement: sql.Composable) -> None:
+    def _pg_admin(self, statement: sql.Composed) -> None:
         with psycopg.connect(self.server, autocommit=True) as connection:
             connection.execute(statement)
 
