@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from blacklist.models import Entry, Subject
+from blacklist.models import ChangeEvent, Entry, Subject
 from blacklist.public import search
 from blacklist.registry.models import new_public_ids
 
@@ -220,6 +220,8 @@ def refresh_statistics() -> None:
         if connection.vendor == "sqlite":
             cursor.execute("ANALYZE")
         elif connection.vendor == "postgresql":
-            # the gram index too: without its statistics PostgreSQL guesses thousands of
-            # subjects per gram pair and starts parallel workers for a search of a dozen
-            cursor.execute(f"ANALYZE {_table(Subject)}, {_table(Entry)}, {search.INDEX_TABLE}")
+            # The gram index and the feed too: without statistics PostgreSQL guesses
+            # thousands of subjects per gram pair, and a third of the feed for a page, and
+            # starts parallel workers for a search of a dozen rows.
+            tables = (_table(Subject), _table(Entry), _table(ChangeEvent), search.INDEX_TABLE)
+            cursor.execute(f"ANALYZE {', '.join(tables)}")

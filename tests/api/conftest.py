@@ -1,9 +1,11 @@
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
+from django_ratelimit.core import get_usage
 
 from blacklist.models import ApiClient
 from blacklist.platforms.clients import api_client_create
@@ -37,6 +39,20 @@ class Platform:
         return self.post(
             "/api/v1/checks/", {"purpose": "account_opening", "subjects": subjects, **fields}
         )
+
+    def wait_for_a_fresh_rate_window(self, *, at_least: int = 20) -> None:
+        """The rate's window is fixed: calls that straddle its end meet two. Wait for a new
+        window when this one has less than `at_least` seconds left (a busy machine may take
+        seconds for a burst)."""
+        usage = get_usage(
+            RequestFactory().get("/"),
+            group="api-client",
+            key=lambda group, request: str(self.client.pk),
+            rate=f"{self.client.rate_per_minute}/m",
+            increment=False,
+        )
+        if usage and usage["time_left"] < at_least:
+            time.sleep(usage["time_left"] + 1)
 
 
 PlatformFactory = Callable[..., Platform]

@@ -74,6 +74,7 @@ def test_a_burst_of_requests_at_once_is_held_to_the_rate(make_platform, settings
     if not settings.CACHE_URL:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     burst = make_platform("lookup", rate=5)
+    burst.wait_for_a_fresh_rate_window()
 
     def three_calls() -> list[int]:
         return [burst.get("/api/v1/programmes/").status_code for _ in range(3)]
@@ -86,6 +87,7 @@ def test_a_burst_of_requests_at_once_is_held_to_the_rate(make_platform, settings
 def test_each_client_has_its_own_rate_and_is_told_when_to_retry(make_platform):
     slow = make_platform("lookup", rate=3)
     other = make_platform("lookup", rate=3)
+    slow.wait_for_a_fresh_rate_window()
     answers = [slow.get("/api/v1/programmes/").status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
     limited = slow.get("/api/v1/programmes/")

@@ -48,6 +48,16 @@ class Command(BaseCommand):
             "--engines", default=",".join(ENGINES), help="sqlite, postgresql or both"
         )
         parser.add_argument(
+            "--samples",
+            type=int,
+            help="searches per kind and API calls per kind (default: 300 and 30)",
+        )
+        parser.add_argument(
+            "--database-prefix",
+            default="bench",
+            help="name of the PostgreSQL databases: <prefix>_search_<entries>, <prefix>_import_…",
+        )
+        parser.add_argument(
             "--keep",
             action="store_true",
             help="keep the PostgreSQL search database for the next run (SQLite's file is kept)",
@@ -62,6 +72,8 @@ class Command(BaseCommand):
         baseline_rows: int,
         engines: str,
         keep: bool,
+        database_prefix: str,
+        samples: int | None,
         **options: object,
     ) -> None:
         unknown = set(suites) - {"import", "search", "api"}
@@ -70,6 +82,8 @@ class Command(BaseCommand):
         self.folder = Path(settings.VAR_DIR) / "bench"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.engines = self._engines(engines.split(","))
+        self.prefix = database_prefix
+        self.samples = samples
         self.stdout.write(f"engines: {', '.join(LABELS[e] for e in self.engines)}")
         if "import" in suites:
             self._import(rows=rows, baseline_rows=baseline_rows)
@@ -130,14 +144,16 @@ class Command(BaseCommand):
         if "postgresql" not in self.engines:
             yield databases
             return
-        with self._pg_database(f"bench_search_{entries}", keep=keep, fresh=False) as url:
+        with self._pg_database(f"{self.prefix}_search_{entries}", keep=keep, fresh=False) as url:
             yield databases | {"postgresql": url}
 
     # --- the suites ------------------------------------------------------------------------
 
     def _search(self, databases: dict[str, str], *, entries: int) -> None:
         done = {
-            engine: self._run(["bench_search_once", "--entries", str(entries)], url)
+            engine: self._run(
+                ["bench_search_once", "--entries", str(entries), *self._sampled("--queries")], url
+            )
             for engine, url in databases.items()
         }
         (self.folder / "search.json").write_text(json.dumps(done, indent=2))
@@ -161,7 +177,9 @@ class Command(BaseCommand):
 
     def _api(self, databases: dict[str, str], *, entries: int) -> None:
         done = {
-            engine: self._run(["bench_api_once", "--entries", str(entries)], url)
+            engine: self._run(
+                ["bench_api_once", "--entries", str(entries), *self._sampled("--rounds")], url
+            )
             for engine, url in databases.items()
         }
         (self.folder / "api.json").write_text(json.dumps(done, indent=2))
@@ -205,7 +223,7 @@ class Command(BaseCommand):
     def _measure(self, engine: str, tool: str, path: Path) -> dict[str, float]:
         command = ["bench_import_once", str(path), "--engine", tool]
         if engine == "postgresql":
-            with self._pg_database(f"bench_import_{tool.replace('-', '_')}") as url:
+            with self._pg_database(f"{self.prefix}_import_{tool.replace('-', '_')}") as url:
                 return self._run(command, url)
         database = self.folder / f"bench-{tool}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
@@ -213,6 +231,9 @@ class Command(BaseCommand):
         return self._run(command, f"sqlite:///{database}")
 
     # --- running and reporting -------------------------------------------------------------
+
+    def _sampled(self, option: str) -> list[str]:
+        return [option, str(self.samples)] if self.samples else []
 
     def _run(self, command: list[str], database_url: str) -> dict:
         """A bench command in its own process, with production settings; its JSON answer."""
