@@ -146,9 +146,7 @@ class NoticeAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Import a list"))
 
     def save_model(self, request: HttpRequest, obj: Notice, form: object, change: bool) -> None:
-        if not change:
-            obj.prepared_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        publication.notice_draft_save(notice=obj, by=official(request))
 
     def has_change_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
         # Once approved, a notice's text is what the approver saw: it is not edited afterwards.

@@ -39,6 +39,20 @@ log = logging.getLogger(__name__)
 SCHEDULER_USERNAME = "scheduler"
 
 
+def notice_draft_save(*, notice: Notice, by: AbstractBaseUser) -> Notice:
+    """Create a draft notice, or edit one still in draft. Whoever creates it prepared it
+    (and so may not approve it); once approved, its text is what the approver saw."""
+    with transaction.atomic():
+        if notice.pk is None:
+            notice.prepared_by = by  # type: ignore[assignment]
+        elif (
+            Notice.objects.select_for_update().filter(pk=notice.pk).values_list("status", flat=True)
+        ).first() != NoticeStatus.DRAFT:
+            raise ValidationError(_("Only a draft notice can be edited."))
+        notice.save()
+    return notice
+
+
 def notice_approve(*, notice: Notice, by: AbstractBaseUser) -> Notice:
     """Second pair of eyes: the approver put nothing on the notice, neither prepared it nor
     uploaded or committed any of its rows."""

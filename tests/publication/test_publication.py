@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from blacklist.feed.changes import last_change_seq
-from blacklist.models import ChangeEvent, ChangeKind, Entry, EntryStatus, NoticeStatus
+from blacklist.models import ChangeEvent, ChangeKind, Entry, EntryStatus, Notice, NoticeStatus
 from blacklist.publication import services as publication
 from blacklist.registry.listing import listings_add
 from tests import factories
@@ -158,3 +158,20 @@ def test_a_scheduled_notice_published_late_is_public_from_when_it_was_published(
     entry = factories.entries_of(notice)[0]
     assert not Entry.objects.listed_on(TODAY - datetime.timedelta(days=5)).filter(pk=entry.pk)
     assert Entry.objects.listed_on(TODAY).filter(pk=entry.pk).exists()
+
+
+def test_a_draft_is_saved_by_its_preparer_and_an_approved_notice_is_not_edited():
+    preparer, approver = factories.official("drafter"), factories.official("approver")
+    notice = Notice(
+        authority=factories.authority(), programme=factories.programme(), title="第二批"
+    )
+    publication.notice_draft_save(notice=notice, by=preparer)
+    assert Notice.objects.get(pk=notice.pk).prepared_by == preparer
+    with pytest.raises(ValidationError):
+        publication.notice_approve(notice=notice, by=preparer)
+    publication.notice_approve(notice=notice, by=approver)
+    notice.refresh_from_db()
+    notice.title = "改过的标题"
+    with pytest.raises(ValidationError):
+        publication.notice_draft_save(notice=notice, by=preparer)
+    assert Notice.objects.get(pk=notice.pk).title == "第二批"
