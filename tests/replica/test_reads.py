@@ -5,10 +5,16 @@ With replay paused on the replica, a write on the primary is missing from what t
 serves: that is how these tests tell which server answered.
 """
 
+import json
+
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.test import Client, RequestFactory
+from django.urls import resolve
 
 from blacklist.models import Authority, ChangeCounter, Entry, QueryLog
+from portal.dbrouting import ReplicaReadsMiddleware
 from tests.api.conftest import Platform
 from tests.factories.people import entry_of, person, publish
 from tests.replica.conftest import Replica, replica_db
@@ -133,3 +139,31 @@ def test_checks_and_the_admin_read_and_write_the_primary_while_replay_is_paused(
 
     replica.wait_for_replay()
     assert NEW_NAME in Client().get(f"/notices/{notice.pk}/").content.decode()
+
+
+@replica_db
+def test_a_read_inside_a_transaction_goes_to_the_primary(replica: Replica):
+    replica.pause()
+    try:
+        assert replica.is_paused()
+        later = person("周八方")
+        publish([later])
+        later_id = entry_of(later).public_id
+
+        def view(request: HttpRequest) -> JsonResponse:
+            outside = Entry.objects.filter(public_id=later_id).exists()
+            with transaction.atomic():
+                inside = Entry.objects.filter(public_id=later_id).exists()
+            return JsonResponse({"outside": outside, "inside": inside})
+
+        def handler(request: HttpRequest) -> JsonResponse:
+            middleware.process_view(request, view, (), {})
+            return view(request)
+
+        middleware = ReplicaReadsMiddleware(handler)
+        request = RequestFactory().get(f"/entries/{later_id}/")
+        request.resolver_match = resolve(request.path_info)
+        answer = json.loads(middleware(request).content)
+    finally:
+        replica.resume()
+    assert answer == {"outside": False, "inside": True}
