@@ -84,10 +84,12 @@ class Replica:
 
 
 @pytest.fixture
-def replica(transactional_db, request) -> Iterator[Replica]:
-    """The configured replica, caught up with the primary. Unreachable or not a replica: the
-    test fails under CI=true (as the worker tests do for an unreachable broker), else skips."""
-    (alias, *_others) = settings.DATABASE_REPLICAS
+def replica(transactional_db, request, settings) -> Iterator[Replica]:
+    """The first configured replica, caught up with the primary; requests read from it alone.
+    Unreachable or not a replica: the test fails under CI=true (as the worker tests do for an
+    unreachable broker), else skips."""
+    alias = settings.DATABASE_REPLICAS[0]
+    settings.DATABASE_REPLICAS = [alias]
     try:
         found = Replica(alias)
         (standby,) = found.admin.execute("SELECT pg_is_in_recovery()").fetchone()
