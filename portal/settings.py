@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # which requests may read from a replica (none unless DATABASE_REPLICA_URLS is set)
+    "portal.dbrouting.ReplicaReadsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # last, as django-axes asks: turns a locked-out login into its refusal page
@@ -159,8 +161,9 @@ TEMPLATES = [
 ]
 
 
-def database_settings() -> dict[str, Any]:
-    url = os.getenv("DATABASE_URL", "").strip()
+def database_settings(url: str = "") -> dict[str, Any]:
+    """One database from its URL; the primary's from DATABASE_URL when none is given."""
+    url = url or os.getenv("DATABASE_URL", "").strip()
     if not url:
         url = f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
     config: dict[str, Any] = dict(
@@ -184,7 +187,32 @@ def database_settings() -> dict[str, Any]:
     return config
 
 
-DATABASES = {"default": database_settings()}
+def replica_databases(primary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Read replicas of the primary (DATABASE_REPLICA_URLS, comma separated): aliases replica1,
+    replica2, ... that portal.dbrouting sends some reads to (README, "Read replicas").
+
+    A streaming replica holds every database of its primary, so its URL names the primary's
+    database. In tests each replica mirrors the default database: Django gives the alias the
+    test database's name and creates nothing on it; on a real replica that database arrives
+    by replication.
+    """
+    replicas = {}
+    for number, url in enumerate(envlist("DATABASE_REPLICA_URLS"), start=1):
+        config = database_settings(url)
+        if config["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_REPLICA_URLS: replicas are PostgreSQL servers")
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica{number}"] = config
+    if replicas and primary["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL")
+    return replicas
+
+
+_primary = database_settings()
+DATABASES = {"default": _primary, **replica_databases(_primary)}
+# The aliases reads may go to; none configured, every query goes to the primary as before.
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["portal.dbrouting.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 from hypothesis import HealthCheck
@@ -21,14 +22,33 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("portal")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Markers by what a test needs, so `make test-fast` can leave out the slow parts: a real
-    browser (tests/browser/) or a real Celery worker (the `worker` and `beat` fixtures)."""
+    browser (tests/browser/) or a real Celery worker (the `worker` and `beat` fixtures).
+
+    The tests of a real read replica (tests/replica/) run only where one is configured
+    (`DATABASE_REPLICA_URLS`); elsewhere they are left out, not skipped. CI runs them in a
+    step of their own, where a run that selects none fails (pytest's exit status 5)."""
     for item in items:
         if item.nodeid.startswith("tests/browser/"):
             item.add_marker(pytest.mark.browser)
+        if item.nodeid.startswith("tests/replica/"):
+            item.add_marker(pytest.mark.replica)
         if {"worker", "beat"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.worker)
+    if not django_settings.DATABASE_REPLICAS:
+        left_out = [item for item in items if item.get_closest_marker("replica")]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if not item.get_closest_marker("replica")]
+
+
+@pytest.fixture(autouse=True)
+def primary_reads(request) -> None:
+    """With replicas configured, every test but the replica's own reads the primary: a real
+    replica lags behind what the test has just written (tests/replica/ shows how far)."""
+    if django_settings.DATABASE_REPLICAS and not request.node.get_closest_marker("replica"):
+        request.getfixturevalue("settings").DATABASE_REPLICAS = []
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ NOT_INHERITED = (
     "CLIENT_IP_HEADER",
     "TRUSTED_PROXY_COUNT",
     "RATELIMIT_IP_META_KEY",
+    "DATABASE_REPLICA_URLS",
 )
 
 
@@ -219,6 +220,61 @@ def test_a_switch_that_is_neither_on_nor_off_stops_the_start(tmp_path, setting):
 )
 def test_a_proxy_setting_that_cannot_work_stops_the_start(tmp_path, wrong, says):
     result = run_with(production(tmp_path, **wrong))
+
+    assert result.returncode != 0
+    assert says in result.stderr
+
+
+# The databases a process is configured with (parsing a URL connects to nothing).
+DATABASES = """
+import django, json
+django.setup()
+from django.conf import settings
+print(json.dumps({"replicas": settings.DATABASE_REPLICAS, "databases": {
+    alias: [c["ENGINE"], c["HOST"], c["PORT"], c["NAME"], c["TEST"].get("MIRROR")]
+    for alias, c in settings.DATABASES.items()}}))
+"""
+PRIMARY = "postgres://portal@db.internal:5432/portal"
+
+
+def databases(env: dict[str, str]) -> dict:
+    result = run_with(
+        {**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        [sys.executable, "-c", DATABASES],
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_without_replicas_every_alias_is_the_primary(tmp_path):
+    seen = databases(production(tmp_path, DATABASE_URL=PRIMARY))
+
+    assert seen["replicas"] == []
+    assert list(seen["databases"]) == ["default"]
+
+
+def test_each_replica_url_is_an_alias_that_mirrors_the_primary_in_tests(tmp_path):
+    replicas = "postgres://portal@replica-a:5432/portal, postgres://portal@replica-b:5433/portal"
+    seen = databases(production(tmp_path, DATABASE_URL=PRIMARY, DATABASE_REPLICA_URLS=replicas))
+
+    postgresql = "django.db.backends.postgresql"
+    assert seen["replicas"] == ["replica1", "replica2"]
+    assert seen["databases"] == {
+        "default": [postgresql, "db.internal", 5432, "portal", None],
+        "replica1": [postgresql, "replica-a", 5432, "portal", "default"],
+        "replica2": [postgresql, "replica-b", 5433, "portal", "default"],
+    }
+
+
+@pytest.mark.parametrize(
+    "primary, replica, says",
+    [
+        (PRIMARY, "sqlite:///replica.sqlite3", "replicas are PostgreSQL servers"),
+        ("sqlite:///portal.sqlite3", "postgres://portal@replica-a/portal", "needs a PostgreSQL"),
+    ],
+)
+def test_a_replica_that_cannot_be_one_stops_the_start(tmp_path, primary, replica, says):
+    result = run_with(production(tmp_path, DATABASE_URL=primary, DATABASE_REPLICA_URLS=replica))
 
     assert result.returncode != 0
     assert says in result.stderr
