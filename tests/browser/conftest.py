@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from blacklist.models import Subject
+from tests.factories.listings import every_kind
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -70,9 +70,10 @@ def empty_cache() -> Iterator[None]:
 
 
 @pytest.fixture
-def demo(transactional_db) -> list[str]:
-    """The demonstration data; returns every plain ID number in it (none may reach a page)."""
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+def listed(transactional_db) -> list[str]:
+    """A published list with every kind of entry (`every_kind`), committed for the live
+    server; returns every plain ID number in it (none may reach a page)."""
+    every_kind()
     numbers = [subject.id_number() for subject in Subject.objects.all()]
     assert numbers
     return numbers
@@ -150,12 +151,12 @@ def _visit(context: BrowserContext, folder: Path, id_numbers: list[str]) -> Iter
 
 
 @pytest.fixture
-def visit(phone: BrowserContext, screenshot_dir: Path, demo: list[str]) -> Iterator[Visit]:
-    yield from _visit(phone, screenshot_dir, demo)
+def visit(phone: BrowserContext, screenshot_dir: Path, listed: list[str]) -> Iterator[Visit]:
+    yield from _visit(phone, screenshot_dir, listed)
 
 
 @pytest.fixture
 def visit_without_js(
-    phone_without_js: BrowserContext, screenshot_dir: Path, demo: list[str]
+    phone_without_js: BrowserContext, screenshot_dir: Path, listed: list[str]
 ) -> Iterator[Visit]:
-    yield from _visit(phone_without_js, screenshot_dir, demo)
+    yield from _visit(phone_without_js, screenshot_dir, listed)

@@ -36,7 +36,7 @@ def public_person_with_traditional_name() -> Entry:
     for entry in entries:
         if traditional(entry.subject.name) != entry.subject.name:
             return entry
-    raise AssertionError("the demo has no public person whose name differs in traditional")
+    raise AssertionError("no public person whose name differs in traditional")
 
 
 def search_from_home(visit: Visit, live_server, text: str, name: str = "") -> None:

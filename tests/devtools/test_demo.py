@@ -18,11 +18,6 @@ def counts() -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def demo() -> None:
-    call_command("load_demo")
-
-
 def test_loading_the_demo_twice_changes_nothing(demo):
     before = counts()
     call_command("load_demo")

@@ -1,17 +1,11 @@
 """The demo data as a visitor sees it: the notices, batches and endings it is made of."""
 
 import pytest
-from django.core.management import call_command
 
 from blacklist.models import Entry, Notice
 from tests.factories import assert_no_full_ids
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def demo() -> None:
-    call_command("load_demo")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 
 def test_the_home_page_lists_the_latest_public_notices(client):

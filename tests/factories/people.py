@@ -45,6 +45,11 @@ def person(name: str, *, region: str = "420106", ends_with_x: bool = False) -> P
     return Person(name, new_id(region=region, ends_with_x=ends_with_x))
 
 
+def company(name: str, serial: int) -> Person:
+    """An organisation with a valid unified social credit code of its own."""
+    return Person(name, identity.make_credit_code(f"91420100MA4K{serial:05d}"))
+
+
 def draft_with(
     people: list[Person],
     *,

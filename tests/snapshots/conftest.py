@@ -3,22 +3,15 @@
 import csv
 import io
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
-from blacklist.models import Entry, Notice, Snapshot, SnapshotAudience, SnapshotFormat
-from blacklist.registry import identity
+from blacklist.models import Entry, Snapshot, SnapshotAudience, SnapshotFormat
 from blacklist.snapshots import services as snapshots
-from tests import factories
 from tests.api.conftest import bank, bureau, make_platform  # noqa: F401  (shared fixtures)
-from tests.factories import people
-from tests.factories.people import Person, person, publish
-
-SOURCE_URL = "https://gaj.wuhan.gov.cn/notices/2026-7"
+from tests.factories.listings import Listing, every_kind
 
 
 @pytest.fixture(autouse=True)
@@ -32,54 +25,9 @@ def empty_cache(isolated_cache) -> None:
     """Rate limits count from zero (see `isolated_cache`)."""
 
 
-def company(name: str, serial: int) -> Person:
-    return Person(name, identity.make_credit_code(f"91420100MA4K{serial:05d}"))
-
-
-@dataclass
-class Listing:
-    public: list[Person]  # currently public
-    platform_only: Person  # listed, on a programme shown only to credit platforms
-    hidden: list[Person]  # on a draft, scheduled or withdrawn notice, expired, revoked...
-    organisation: Person
-    formula_offence: str
-
-    @staticmethod
-    def public_ids(persons: list[Person]) -> set[str]:
-        """Every entry of these persons, on any notice."""
-        digests = [identity.lookup_hmac(p.id_number, key=settings.ID_LOOKUP_KEY) for p in persons]
-        return set(
-            Entry.objects.filter(subject__id_hmac__in=digests).values_list("public_id", flat=True)
-        )
-
-
 @pytest.fixture
 def listing(db) -> Listing:
-    zhang, li = person("张三丰"), person("李四")
-    relisted = person("王小明")  # on two notices of public programmes
-    organisation = company("-武汉某某科技有限公司", 1)
-    notice = publish([zhang, li, relisted, organisation])
-    Notice.objects.filter(pk=notice.pk).update(
-        source_url=SOURCE_URL, document_number="武公告〔2026〕7号"
-    )
-    formula = '=HYPERLINK("http://example.com")'
-    other = person("赵六")
-    publish([other, relisted], prog=factories.programme(code="two-cards-2"), offence=formula)
-    platform_only = person("孙七")
-    people.platform_only(platform_only)
-    ways = [way for way in people.NOT_PUBLIC if way is not people.platform_only]
-    hidden = [
-        person(name) for name in ["周一", "吴二", "郑三", "冯四", "陈五", "褚六"][: len(ways)]
-    ]
-    for way, hidden_person in zip(ways, hidden, strict=True):
-        way(hidden_person)
-    return Listing(
-        public=[zhang, li, relisted, organisation, other],
-        platform_only=platform_only,
-        hidden=hidden,
-        organisation=organisation,
-        formula_offence=formula,
-    )
+    return every_kind()
 
 
 def build() -> list[Snapshot]:

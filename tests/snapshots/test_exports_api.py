@@ -12,8 +12,9 @@ from blacklist.registry import identity
 from tests import factories
 from tests.api.conftest import Platform
 from tests.factories import assert_no_full_ids
+from tests.factories.listings import Listing
 from tests.factories.people import entry_of, person, publish
-from tests.snapshots.conftest import Listing, build, csv_rows, public_ids_in
+from tests.snapshots.conftest import build, csv_rows, public_ids_in
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from blacklist.snapshots import services as snapshots
 from portal.celery import app
 from tests import factories
 from tests.factories import assert_no_full_ids
+from tests.factories.listings import Listing
 from tests.factories.people import entry_of
-from tests.snapshots.conftest import Listing, build, latest, public_download, public_ids_in
+from tests.snapshots.conftest import build, latest, public_download, public_ids_in
 
 pytestmark = pytest.mark.django_db
 

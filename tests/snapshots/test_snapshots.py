@@ -28,10 +28,9 @@ from blacklist.snapshots import files as snapshot_files
 from blacklist.snapshots import services as snapshots
 from tests import factories
 from tests.factories import assert_no_full_ids
+from tests.factories.listings import SOURCE_URL, Listing
 from tests.factories.people import entry_of, person, publish
 from tests.snapshots.conftest import (
-    SOURCE_URL,
-    Listing,
     build,
     csv_rows,
     file_bytes,
