@@ -87,8 +87,8 @@ class Command(BaseCommand):
         if import_file is None or not import_rows:
             raise CommandError("prepare needs --import-file and --import-rows")
         password = secrets.token_urlsafe(16)
-        importer = _official(IMPORTER, IMPORTER_PERMISSIONS, password=password)
-        _official(APPROVER, APPROVER_PERMISSIONS, password=secrets.token_urlsafe(16))
+        importer = official_create(IMPORTER, IMPORTER_PERMISSIONS, password=password)
+        official_create(APPROVER, APPROVER_PERMISSIONS, password=secrets.token_urlsafe(16))
         programme = Programme.objects.filter(public=True).order_by("id").first()
         authority = Authority.objects.order_by("id").first()
         if programme is None or authority is None:
@@ -193,7 +193,7 @@ class Command(BaseCommand):
         everything = [r for kind, rows in seen.items() if kind not in IMPORT_EVENTS for r in rows]
         total = _kind_figures(everything, seconds)
         ratio = kinds[SEARCH]["p95_ms"] / single["p95_ms"] if SEARCH in kinds else math.nan
-        checked = self._import_check(planned, wait=wait)
+        checked = import_check(planned, wait=wait)
         checked["committed_during_load"] = bool(seen.get(IMPORT_EVENTS[1]))
         for event in IMPORT_EVENTS:
             if seen.get(event):
@@ -223,52 +223,49 @@ class Command(BaseCommand):
         if failures:
             raise CommandError("; ".join(failures))
 
-    def _import_check(self, planned: dict[str, Any], *, wait: int) -> dict[str, Any]:
-        """Once the official's import has committed (under the load, or after it if it
-        took longer), publish the notice and count: its entries are exactly the file's
-        rows, each person once, and the public list grew by exactly that many."""
-        notice = Notice.objects.get(pk=planned["notice"])
-        rows = planned["import_rows"]
-        deadline = time.monotonic() + wait
-        run = None
-        while time.monotonic() < deadline:
-            run = ImportRun.objects.filter(notice=notice).order_by("-pk").first()
-            if run is not None and run.status in (
-                ImportStatus.COMMITTED,
-                ImportStatus.INVALID,
-                ImportStatus.REFUSED,
-                ImportStatus.FAILED,
-            ):
-                break
-            time.sleep(2)
-        status = run.status if run is not None else "never uploaded"
-        if status != ImportStatus.COMMITTED:
-            return {"ok": False, "problem": f"the import is {status}", "rows": rows}
-        approver = get_user_model().objects.get(username=APPROVER)
-        publication.notice_approve(notice=notice, by=approver)
-        publication.notice_publish(notice=notice, by=approver)
-        entries = Entry.objects.filter(notice=notice)
-        found = {
-            "rows": rows,
-            "valid": run.valid if run else 0,
-            "entries_of_notice": entries.count(),
-            "people_of_notice": entries.values("subject").distinct().count(),
-            "public_before": planned["public_before"],
-            "public_after": Entry.objects.currently_public().count(),
-        }
-        grew = found["public_after"] - found["public_before"]
-        wrong = [
-            f"{key} is {found[key]:,}"
-            for key in ("valid", "entries_of_notice", "people_of_notice")
-            if found[key] != rows
-        ]
-        if grew != rows:
-            wrong.append(f"the public list grew by {grew:,}")
-        problem = f"{rows:,} rows, but " + ", ".join(wrong) if wrong else ""
-        return {**found, "ok": not wrong, "problem": problem}
+
+def import_check(planned: dict[str, Any], *, wait: int) -> dict[str, Any]:
+    """Once the official's import has committed (under the load, or after it if it
+    took longer), publish the notice and count: its entries are exactly the file's
+    rows, each person once, and the public list grew by exactly that many."""
+    notice = Notice.objects.get(pk=planned["notice"])
+    rows = planned["import_rows"]
+    deadline = time.monotonic() + wait
+    ended = (ImportStatus.COMMITTED, ImportStatus.INVALID, ImportStatus.REFUSED)
+    while True:
+        run = ImportRun.objects.filter(notice=notice).order_by("-pk").first()
+        finished = run is not None and run.status in (*ended, ImportStatus.FAILED)
+        if finished or time.monotonic() >= deadline:
+            break
+        time.sleep(2)
+    if run is None or run.status != ImportStatus.COMMITTED:
+        problem = f"the import is {run.status}" if run else "no list was uploaded"
+        return {"ok": False, "problem": problem, "rows": rows}
+    approver = get_user_model().objects.get(username=APPROVER)
+    publication.notice_approve(notice=notice, by=approver)
+    publication.notice_publish(notice=notice, by=approver)
+    entries = Entry.objects.filter(notice=notice)
+    found = {
+        "rows": rows,
+        "valid": run.valid,
+        "entries_of_notice": entries.count(),
+        "people_of_notice": entries.values("subject").distinct().count(),
+        "public_before": planned["public_before"],
+        "public_after": Entry.objects.currently_public().count(),
+    }
+    grew = found["public_after"] - found["public_before"]
+    wrong = [
+        f"{key} is {found[key]:,}"
+        for key in ("valid", "entries_of_notice", "people_of_notice")
+        if found[key] != rows
+    ]
+    if grew != rows:
+        wrong.append(f"the public list grew by {grew:,}")
+    problem = f"{rows:,} rows, but " + ", ".join(wrong) if wrong else ""
+    return {**found, "ok": not wrong, "problem": problem}
 
 
-def _official(username: str, permissions: Sequence[str], *, password: str) -> User:
+def official_create(username: str, permissions: Sequence[str], *, password: str) -> User:
     user = User.objects.create_user(username=username, password=password)
     user.is_staff = True
     user.save(update_fields=["is_staff"])
