@@ -161,7 +161,8 @@ class Command(BaseCommand):
                 raise CommandError(f"baseline search answered {response.status_code}")
             if n >= 20:
                 times.append(elapsed)
-        figures = {"requests": count, **_percentiles(times)}
+        # other work on the machine slows every figure: say how busy it was
+        figures = {"requests": count, **_percentiles(times), "load_average": os.getloadavg()[0]}
         if baseline:
             baseline.write_text(json.dumps(figures))
         self.stdout.write(
@@ -184,6 +185,7 @@ class Command(BaseCommand):
     ) -> None:
         if baseline is None or record is None or output is None:
             raise CommandError("report needs --baseline, --record and --output")
+        load_average = os.getloadavg()[0]  # over the load's last minute
         planned = json.loads(plan.read_text())
         single = json.loads(baseline.read_text())
         seen: dict[str, list[list[Any]]] = json.loads(record.read_text())
@@ -208,6 +210,7 @@ class Command(BaseCommand):
             "entries_in_force_before": planned["public_before"],
             "kinds": kinds,
             "total": total,
+            "load_average": {"before": single["load_average"], "end": load_average},
             "single_request_search": single,
             "search_p95_ratio": round(ratio, 2),
             "import": checked,
@@ -347,6 +350,10 @@ def _table(figures: dict[str, Any]) -> str:
         f"\nname search p95: {figures['kinds'].get(SEARCH, {}).get('p95_ms', 0):,.0f} ms under "
         f"load, {single['p95_ms']:.1f} ms one request at a time: "
         f"{figures['search_p95_ratio']:.1f}× (floor: within {FLOOR_RATIO}×)"
+    )
+    lines.append(
+        "machine load average (1 min): {before:.1f} before the load, {end:.1f} at its end "
+        "({cores} cores)".format(**figures["load_average"], cores=figures["machine"]["cores"])
     )
     checked = figures["import"]
     if checked["ok"]:
