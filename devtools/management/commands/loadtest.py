@@ -3,7 +3,6 @@ accounts, keys and samples the load test's users need; time the name search one 
 time (`baseline`); `report` the figures and check the import once the load is over."""
 
 import datetime
-import itertools
 import json
 import math
 import os
@@ -112,7 +111,7 @@ class Command(BaseCommand):
         ]
         public = Entry.objects.currently_public()
         shown = list(public.order_by("?").values_list("public_id", "subject__name")[:sample])
-        listed = itertools.islice(fictional_people(sample, seed=seed), sample)
+        listed = fictional_people(sample, seed=seed)  # the first people of the fill
         # another seed than the entries' and the import file's: customers nobody listed
         unlisted = fictional_people(sample * 5, seed=seed + 1000)
         document = {
