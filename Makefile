@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The Makefile is for development: DEBUG on (generated keys, local hosts) unless set.
 export DEBUG ?= 1
 
-.PHONY: venv run test test-fast test-s3 lint format typecheck bench migrate demo clean
+.PHONY: venv run test test-fast test-s3 lint format typecheck bench loadtest migrate demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -53,6 +53,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# Locust against gunicorn + PostgreSQL + Redis + a Celery worker, with production settings;
+# e.g. LOADTEST_ARGS="--entries 200000 --users 40 --duration 3m" (README, "Load test").
+loadtest: $(STAMP)
+	bin/loadtest $(LOADTEST_ARGS)
 
 clean:
 	rm -rf var/broker var/static

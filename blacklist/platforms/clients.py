@@ -19,6 +19,7 @@ def api_client_create(
     name: str,
     scopes: Sequence[str],
     rate_per_minute: int = 600,
+    daily_subject_quota: int = 200_000,
     organisation: str = "",
     contact: str = "",
 ) -> tuple[ApiClient, str]:
@@ -27,6 +28,7 @@ def api_client_create(
         name=name,
         scopes=",".join(scopes),
         rate_per_minute=rate_per_minute,
+        daily_subject_quota=daily_subject_quota,
         organisation=organisation,
         contact=contact,
     )

@@ -60,22 +60,29 @@ def notices_public() -> QuerySet[Notice]:
 
 
 def notices_with_entry_counts(notices: QuerySet[Notice]) -> QuerySet[Notice]:
+    """Each count a subquery of its own: joined and grouped, PostgreSQL evaluated the
+    in-force count once per entry of the notice, not once per notice (seconds at a few
+    thousand entries, minutes at 200,000)."""
     # "In force" is the public rule itself, so an entry whose term ended yesterday is not
     # counted even before the hourly expiry job has marked it.
-    in_force = (
-        Entry.objects.currently_public()
-        .filter(notice=OuterRef("pk"))
+    return notices.annotate(
+        entries_total=_entries_count(Entry.objects.all()),
+        entries_active=_entries_count(Entry.objects.currently_public()),
+        entries_expired=_entries_count(Entry.objects.filter(status=EntryStatus.EXPIRED)),
+        entries_revoked=_entries_count(Entry.objects.filter(status=EntryStatus.REVOKED)),
+    )
+
+
+def _entries_count(entries: QuerySet[Entry]) -> Coalesce:
+    """How many of `entries` the outer query's notice has."""
+    per_notice = (
+        entries.filter(notice=OuterRef("pk"))
         .order_by()
         .values("notice")
         .annotate(n=Count("id"))
         .values("n")
     )
-    return notices.annotate(
-        entries_total=Count("entries"),
-        entries_active=Coalesce(Subquery(in_force), 0),
-        entries_expired=Count("entries", filter=Q(entries__status=EntryStatus.EXPIRED)),
-        entries_revoked=Count("entries", filter=Q(entries__status=EntryStatus.REVOKED)),
-    )
+    return Coalesce(Subquery(per_notice), 0)
 
 
 def entries_public_for_notice(*, notice: Notice) -> QuerySet[Entry]:

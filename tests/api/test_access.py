@@ -117,6 +117,17 @@ def test_create_api_client_prints_the_key_alone_on_the_last_line_and_it_works():
     assert Platform(client, key).get("/api/v1/programmes/").status_code == 200
 
 
+def test_create_api_client_sets_the_daily_quota_the_operator_gives():
+    out = io.StringIO()
+    call_command("create_api_client", "Big Bank", "--scopes", "lookup", "--quota", "3", stdout=out)
+    bank = Platform(ApiClient.objects.get(name="Big Bank"), out.getvalue().strip().splitlines()[-1])
+    subjects = [{"ref": str(n), "id_number": "11010519491231002X"} for n in range(3)]
+
+    assert bank.check(subjects).status_code == 200
+    refused = bank.check(subjects[:1])
+    assert refused.status_code == 429 and refused.json()["code"] == "quota_exceeded"
+
+
 def test_create_api_client_refuses_an_unknown_scope_and_creates_nothing():
     from django.core.management.base import CommandError
 

@@ -13,6 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("name")
         parser.add_argument("--scopes", required=True, help="comma-separated: lookup,feed,identity")
         parser.add_argument("--rate", type=int, default=600, help="requests per minute")
+        parser.add_argument(
+            "--quota", type=int, default=200_000, help="subjects it may check per day"
+        )
         parser.add_argument("--organisation", default="")
         parser.add_argument("--contact", default="")
 
@@ -23,6 +26,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 scopes=scopes,
                 rate_per_minute=options["rate"],
+                daily_subject_quota=options["quota"],
                 organisation=options["organisation"],
                 contact=options["contact"],
             )
@@ -30,7 +34,8 @@ class Command(BaseCommand):
             messages = [f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items()]
             raise CommandError("; ".join(messages)) from None
         self.stderr.write(
-            f"API client {client.name} (scopes {client.scopes}, {client.rate_per_minute}/min) "
+            f"API client {client.name} (scopes {client.scopes}, {client.rate_per_minute}/min, "
+            f"{client.daily_subject_quota} subjects a day) "
             "created. Its key follows; it is shown only this once."
         )
         self.stdout.write(key)

@@ -1,0 +1,1 @@
+"""The load test (`make loadtest`): see bin/loadtest and README, "Load test"."""
