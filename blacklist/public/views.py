@@ -48,7 +48,7 @@ RESULTS_PAGE_SIZE = 20
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    notices = selectors.notices_with_entry_counts(selectors.notices_public())[:10]
+    notices = stats.notices_counted(selectors.notices_public()[:10])
     programmes = selectors.programmes_public()
     return render(
         request,
@@ -149,19 +149,21 @@ def _search_query(form: SearchForm) -> str:
 
 @require_GET
 def notice_list(request: HttpRequest) -> HttpResponse:
-    notices = selectors.notices_with_entry_counts(selectors.notices_public())
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.notices_public(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = stats.notices_counted(page.object_list)
     return render(request, "blacklist/notice_list.html", {"page": page})
 
 
 @require_GET
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    notices = selectors.notices_with_entry_counts(selectors.notices_public())
-    notice = notices.filter(pk=pk).first()
+    notice = selectors.notices_public().filter(pk=pk).first()
     if notice is None:
         raise Http404
-    entries = selectors.entries_public_for_notice(notice=notice)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    (notice,) = stats.notices_counted([notice])
+    paginator = Paginator(selectors.entries_public_for_notice(notice=notice), PAGE_SIZE)
+    # the same rule, counted once (notices_counted)
+    paginator.count = notice.entries_active  # type: ignore[attr-defined]
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "blacklist/notice_detail.html", {"notice": notice, "page": page})
 
 

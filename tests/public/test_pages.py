@@ -4,7 +4,9 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from blacklist.models import Entry, Notice, Programme
@@ -131,6 +133,24 @@ def test_a_notice_page_counts_expired_and_revoked_entries(en):
     assert entry_of(people[2]).subject.id_masked in page
     assert entry_of(people[0]).subject.id_masked not in page
     assert entry_of(people[1]).subject.id_masked not in page
+
+
+def test_counts_kept_between_views_change_as_soon_as_the_feed_does(en):
+    people = [person(name) for name in ("张三", "李四", "王五")]
+    notice = publish(people)
+    before = facts(en.get(f"/notices/{notice.pk}/").content.decode())
+    home_before = en.get("/").content.decode()
+    with CaptureQueriesContext(connection) as again:
+        en.get(f"/notices/{notice.pk}/")
+    assert not [q for q in again.captured_queries if "COUNT(" in q["sql"]]  # kept, not counted
+
+    factories.revoked(entry_of(people[0]), reason="错误列入")
+
+    after = facts(en.get(f"/notices/{notice.pk}/").content.decode())
+    assert (before["In force"], before["Revoked"]) == ("3", "0")
+    assert (after["In force"], after["Revoked"]) == ("2", "1")
+    assert "<td>3 / 3</td>" in home_before
+    assert "<td>2 / 3</td>" in en.get("/").content.decode()
 
 
 def test_a_notice_page_does_not_count_a_term_that_ended_yesterday_as_in_force(en):
