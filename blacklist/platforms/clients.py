@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from blacklist.models import ApiClient, ApiKey, QueryLog
+from blacklist.platforms.models import DEFAULT_DAILY_SUBJECT_QUOTA
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ def api_client_create(
     name: str,
     scopes: Sequence[str],
     rate_per_minute: int = 600,
-    daily_subject_quota: int = 200_000,
+    daily_subject_quota: int = DEFAULT_DAILY_SUBJECT_QUOTA,
     organisation: str = "",
     contact: str = "",
 ) -> tuple[ApiClient, str]:

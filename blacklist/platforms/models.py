@@ -6,6 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
+# Subjects a new API client may check or look up per day, unless set otherwise.
+DEFAULT_DAILY_SUBJECT_QUOTA = 200_000
+
 
 class ApiScope(models.TextChoices):
     LOOKUP = "lookup", _("lookup: programmes, notices, entries and checks")
@@ -50,7 +53,7 @@ class ApiClient(models.Model):
     rate_per_minute = models.PositiveIntegerField(_("requests per minute"), default=600)
     daily_subject_quota = models.PositiveIntegerField(
         _("subjects per day"),
-        default=200_000,
+        default=DEFAULT_DAILY_SUBJECT_QUOTA,
         help_text=_("how many subjects the client may check or look up per day (Asia/Shanghai)"),
     )
     active = models.BooleanField(

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from blacklist.platforms.clients import api_client_create
+from blacklist.platforms.models import DEFAULT_DAILY_SUBJECT_QUOTA
 
 
 class Command(BaseCommand):
@@ -14,7 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--scopes", required=True, help="comma-separated: lookup,feed,identity")
         parser.add_argument("--rate", type=int, default=600, help="requests per minute")
         parser.add_argument(
-            "--quota", type=int, default=200_000, help="subjects it may check per day"
+            "--quota",
+            type=int,
+            default=DEFAULT_DAILY_SUBJECT_QUOTA,
+            help="subjects it may check per day",
         )
         parser.add_argument("--organisation", default="")
         parser.add_argument("--contact", default="")

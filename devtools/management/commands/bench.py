@@ -150,12 +150,7 @@ class Command(BaseCommand):
     # --- the suites ------------------------------------------------------------------------
 
     def _search(self, databases: dict[str, str], *, entries: int) -> None:
-        done = {
-            engine: self._run(
-                ["bench_search_once", "--entries", str(entries), *self._sampled("--queries")], url
-            )
-            for engine, url in databases.items()
-        }
+        done = self._run_each(databases, "bench_search_once", entries, samples="--queries")
         (self.folder / "search.json").write_text(json.dumps(done, indent=2))
         self.stdout.write(f"\nsearch through the view, {entries:,} entries in force")
         self._table(
@@ -176,12 +171,7 @@ class Command(BaseCommand):
             )
 
     def _api(self, databases: dict[str, str], *, entries: int) -> None:
-        done = {
-            engine: self._run(
-                ["bench_api_once", "--entries", str(entries), *self._sampled("--rounds")], url
-            )
-            for engine, url in databases.items()
-        }
+        done = self._run_each(databases, "bench_api_once", entries, samples="--rounds")
         (self.folder / "api.json").write_text(json.dumps(done, indent=2))
         events = ", ".join(f"{LABELS[e]} {f['events']:,}" for e, f in done.items())
         self.stdout.write(f"\nAPI, {entries:,} entries in force; change events: {events}")
@@ -232,8 +222,14 @@ class Command(BaseCommand):
 
     # --- running and reporting -------------------------------------------------------------
 
-    def _sampled(self, option: str) -> list[str]:
-        return [option, str(self.samples)] if self.samples else []
+    def _run_each(
+        self, databases: dict[str, str], command: str, entries: int, *, samples: str
+    ) -> dict[str, dict]:
+        """One bench command on each engine's database; the answers by engine."""
+        arguments = [command, "--entries", str(entries)]
+        if self.samples:
+            arguments += [samples, str(self.samples)]
+        return {engine: self._run(arguments, url) for engine, url in databases.items()}
 
     def _run(self, command: list[str], database_url: str) -> dict:
         """A bench command in its own process, with production settings; its JSON answer."""
