@@ -44,7 +44,10 @@ from blacklist.registry.listing import (
 from blacklist.registry.renames import subjects_rename
 
 log = logging.getLogger(__name__)
-CHUNK = 5000
+CHUNK = 5000  # rows judged at once
+# Rows written at once: each write has a fixed cost (a staging table, its statistics, the
+# statements), which a larger batch shares; memory grows with it.
+WRITE_ROWS = 25_000
 SAMPLE_ROWS = 20
 ProgressCallback = Callable[[str, int, int | None], None]  # (phase, rows done, rows in all)
 Report = Callable[[int, int | None], None]  # within one phase
@@ -367,10 +370,17 @@ def _spool_write(spool: BinaryIO, rows: list[tuple[str, ...]]) -> None:
 
 
 def _spooled(run: ImportRun) -> Iterator[list[tuple[object, ...]]]:
+    """The validated rows, in batches of about WRITE_ROWS."""
+    batch: list[tuple[object, ...]] = []
     # The file is our own, written by import_validate, never an upload.
     with run.file.storage.open(spool_name(run), "rb") as spool:
         while size := int.from_bytes(spool.read(8), "big"):
-            yield marshal.loads(spool.read(size))  # noqa: S302
+            batch.extend(marshal.loads(spool.read(size)))  # noqa: S302
+            if len(batch) >= WRITE_ROWS:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
 
 
 def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Iterator[list[tuple[int, list[object]]]]:

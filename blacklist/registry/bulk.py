@@ -130,13 +130,14 @@ def _insert_postgresql(
     staging = "listing_staging"
     columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id", "position")
     subject_columns = _columns(SUBJECT_COLUMNS)
+    subjects = _table(Subject)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ("
             "kind text, name text, name_key text, id_hmac text, id_encrypted text, "
             "id_masked text, gender text, region_code text, region_name text, "
             "offence text, measures text, term_start date, term_end date, public_id text, "
-            "position integer"
+            "position integer, subject_id bigint"
             ") ON COMMIT DROP"
         )
         cursor.execute(f"TRUNCATE {staging}")
@@ -144,22 +145,33 @@ def _insert_postgresql(
             public_ids = new_public_ids(len(rows))
             for position, (public_id, row) in enumerate(zip(public_ids, rows, strict=True)):
                 copy.write_row((*row[:13], public_id, position))
+        cursor.execute(f"ANALYZE {staging} (id_hmac)")  # so that the joins below hash, not loop
+        # New subjects give their ids back as they are inserted, so the entries need no
+        # search of the random id_hmac index; inserted in its order, they touch each of its
+        # pages once.
         cursor.execute(
-            f"INSERT INTO {_table(Subject)} ({subject_columns}, created_at, updated_at) "  # noqa: S608
-            f"SELECT {subject_columns}, %s, %s FROM {staging} "
-            "ON CONFLICT (id_hmac) DO NOTHING",
+            f"WITH created AS (INSERT INTO {subjects} ({subject_columns}, created_at, updated_at) "  # noqa: S608
+            f"SELECT {subject_columns}, %s, %s FROM {staging} ORDER BY id_hmac "
+            "ON CONFLICT (id_hmac) DO NOTHING RETURNING id, id_hmac) "
+            f"UPDATE {staging} st SET subject_id = created.id FROM created "
+            "WHERE st.id_hmac = created.id_hmac",
             [now, now],
         )
         created = cursor.rowcount
+        if created < len(rows):  # subjects known before: typically a few of a file
+            cursor.execute(
+                f"UPDATE {staging} st SET subject_id = s.id FROM {subjects} s "  # noqa: S608
+                "WHERE st.subject_id IS NULL AND s.id_hmac = st.id_hmac"
+            )
         cursor.execute(
             f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
             f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, announced, import_run_id, "
             "created_at, updated_at) "
-            f"SELECT st.public_id, %s, s.id, st.offence, st.measures, st.term_start, st.term_end, "
-            f"'active', '', FALSE, %s, %s, %s "
-            f"FROM {staging} st JOIN {_table(Subject)} s USING (id_hmac) "
-            # entries keep the order of the file, as on SQLite
-            "ORDER BY st.position",
+            f"SELECT public_id, %s, subject_id, offence, measures, term_start, term_end, "
+            f"'active', '', FALSE, %s, %s, %s FROM {staging} "
+            # entries keep the order of the file, as on SQLite; a missing subject (one that
+            # vanished) fails the NOT NULL constraint
+            "ORDER BY position",
             [notice_id, import_run_id, now, now],
         )
     return created
@@ -179,11 +191,16 @@ def subject_lookup(digests: Sequence[str], *, notice_id: int) -> dict[str, Known
     with connection.cursor() as cursor:
         for start in range(0, len(digests), LOOKUP_CHUNK):
             chunk = digests[start : start + LOOKUP_CHUNK]
+            if connection.vendor == "postgresql":
+                # one array parameter: thousands of placeholders cost more to parse than to run
+                wanted, params = "= ANY(%s)", [chunk]
+            else:
+                wanted, params = f"IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
             cursor.execute(
                 f"SELECT s.id_hmac, EXISTS (SELECT 1 FROM {_table(Entry)} e "  # noqa: S608
                 f"WHERE e.notice_id = %s AND e.subject_id = s.id), s.name, s.name_key "
-                f"FROM {_table(Subject)} s WHERE s.id_hmac IN ({', '.join(['%s'] * len(chunk))})",
-                [notice_id, *chunk],
+                f"FROM {_table(Subject)} s WHERE s.id_hmac {wanted}",
+                [notice_id, *params],
             )
             found.update(
                 (digest, KnownSubject(bool(listed), name, name_key))

@@ -235,8 +235,8 @@ class Subject(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=SUBJECT_KINDS)
     name = models.CharField(_("name"), max_length=200)
-    name_key = models.CharField(_("search key"), max_length=200, db_index=True, editable=False)
-    id_hmac = models.CharField(max_length=64, unique=True, editable=False)
+    name_key = models.CharField(_("search key"), max_length=200, editable=False)
+    id_hmac = models.CharField(max_length=64, editable=False)
     id_encrypted = models.TextField(editable=False)
     id_masked = models.CharField(_("ID number"), max_length=18, editable=False)
     gender = models.CharField(
@@ -254,9 +254,16 @@ class Subject(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=[k.value for k in SubjectKind]), name="subject_kind_known"
             ),
+            # Constraints and indexes declared here, not on the fields: on PostgreSQL a
+            # field's unique or db_index adds a second, LIKE-prefix index that no query here
+            # uses, and a random key (id_hmac) would then cost every import twice.
+            models.UniqueConstraint(fields=["id_hmac"], name="subject_id_hmac_unique"),
         ]
-        # Which masks belong to someone: the screening guard counts guesses around those.
-        indexes = [models.Index(fields=["id_masked"], name="subject_id_masked")]
+        indexes = [
+            models.Index(fields=["name_key"], name="subject_name_key"),
+            # Which masks belong to someone: the screening guard counts guesses around those.
+            models.Index(fields=["id_masked"], name="subject_id_masked"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_masked}"
@@ -376,7 +383,7 @@ class Entry(models.Model):
     """名單條目: a subject listed by a notice, for a term."""
 
     public_id = models.CharField(
-        _("public id"), max_length=24, unique=True, default=new_public_id, editable=False
+        _("public id"), max_length=24, default=new_public_id, editable=False
     )
     # Both foreign keys lead composite indexes below; separate ones would only slow inserts.
     notice = models.ForeignKey(
@@ -458,6 +465,8 @@ class Entry(models.Model):
         permissions = [("revoke_entry", _("Can revoke entries"))]
         constraints = [
             models.UniqueConstraint(fields=["notice", "subject"], name="entry_once_per_notice"),
+            # not unique=True on the field: see Subject's constraints
+            models.UniqueConstraint(fields=["public_id"], name="entry_public_id_unique"),
             models.CheckConstraint(
                 condition=Q(term_end__gt=F("term_start")), name="entry_term_end_after_start"
             ),
