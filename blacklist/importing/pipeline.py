@@ -236,7 +236,8 @@ def _write_spooled(run: ImportRun, *, notice: Notice, progress: Report) -> Listi
             for chunk in _spooled(run):
                 if rename:
                     names = [(str(r[_DIGEST]), str(r[_NAME]), str(r[_NAME_KEY])) for r in chunk]
-                    renamed += subjects_rename(names=names, import_run=run)
+                    keys = [str(r[_NAME_KEYS]) if len(r) > _NAME_KEYS else "" for r in chunk]
+                    renamed += subjects_rename(names=names, import_run=run, keys=keys)
                 result = listings_write(notice=notice, rows=chunk, import_run=run)
                 created, linked = created + result.subjects_created, linked + result.subjects_linked
                 done += result.entries
@@ -388,9 +389,9 @@ def _chunks(rows: Iterator[tuple[int, list[object]]]) -> Iterator[list[tuple[int
         yield chunk
 
 
-_NAME, _NAME_KEY, _DIGEST, _TERM_START, _TERM_END = (
+_NAME, _NAME_KEY, _DIGEST, _TERM_START, _TERM_END, _NAME_KEYS = (
     PreparedListing._fields.index(name)
-    for name in ("name", "name_key", "digest", "term_start", "term_end")
+    for name in ("name", "name_key", "digest", "term_start", "term_end", "name_keys")
 )
 
 

@@ -2,9 +2,9 @@
 
 A draft's rows were never public, on the feed or in a snapshot, so they can go without a
 trace on the change feed: the entries, and every subject left with no entry at all (with its
-search index row and former names), so that no sealed ID number of a person who was never
-published stays behind. The imports keep their record (checksum, counts, who and when) but
-lose their stored file, which holds the same ID numbers.
+search index row, candidate keys, former names and aliases), so that no sealed ID number of a
+person who was never published stays behind. The imports keep their record (checksum, counts,
+who and when) but lose their stored file, which holds the same ID numbers.
 """
 
 import logging
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from blacklist.models import Entry, ImportRun, ImportStatus, Notice, NoticeStatus, Subject
 from blacklist.public import search
 from blacklist.publication import services as publication
+from blacklist.registry import match_index
 
 log = logging.getLogger(__name__)
 CHUNK = 5000
@@ -73,6 +74,7 @@ def _delete_orphans(subject_ids: Sequence[int]) -> int:
     if not orphans:
         return 0
     search.unindex_subjects(orphans)
+    match_index.keys_delete([pk for pk, _key in orphans])
     Subject.objects.filter(pk__in=[pk for pk, _key in orphans]).delete()
     return len(orphans)
 

@@ -16,11 +16,14 @@ from blacklist.objections.models import Objection, ObjectionStatus
 from blacklist.platforms.models import ApiClient, ApiKey, ApiScope, CheckPurpose, QueryLog
 from blacklist.publication.models import Digest
 from blacklist.registry.models import (
+    Alias,
     Authority,
     Entry,
     EntryQuerySet,
     EntryStatus,
     FormerName,
+    MatchKey,
+    MatchKeyKind,
     Notice,
     NoticeQuerySet,
     NoticeStatus,
@@ -39,6 +42,7 @@ from blacklist.webhooks.models import (
 
 __all__ = [
     "AlertChannel",
+    "Alias",
     "ApiClient",
     "ApiKey",
     "ApiScope",
@@ -60,6 +64,8 @@ __all__ = [
     "Guess",
     "ImportRun",
     "ImportStatus",
+    "MatchKey",
+    "MatchKeyKind",
     "NameChoice",
     "Notice",
     "NoticeQuerySet",

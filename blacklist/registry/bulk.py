@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from blacklist.models import ChangeEvent, Entry, Subject
 from blacklist.public import search
+from blacklist.registry import match_index
 from blacklist.registry.models import new_public_ids
 
 # Column order of a prepared listing (listing.PreparedListing) as written here.
@@ -24,6 +25,7 @@ SUBJECT_COLUMNS = (
     "region_code", "region_name",
 )  # fmt: skip
 ENTRY_VALUE_COLUMNS = ("offence", "measures", "term_start", "term_end")
+NAMES = slice(13, 16)  # then aliases, the name's candidate keys, the aliases' keys
 LOOKUP_CHUNK = 5000
 
 
@@ -52,23 +54,32 @@ def listings_insert(
     if not rows:
         return 0
     if connection.vendor != "postgresql":
-        created, indexed = _insert_sqlite(notice_id, rows, import_run_id)
+        created, indexed, subject_ids = _insert_sqlite(notice_id, rows, import_run_id)
         search.index_subjects(indexed)
-        return created
-    newest = Subject.objects.aggregate(newest=Max("id"))["newest"] or 0
-    created = _insert_postgresql(notice_id, rows, import_run_id)
-    if created:
-        # Ids only grow, so the subjects created just now are those above the newest before.
-        search.index_subjects(
-            Subject.objects.filter(id__gt=newest).values_list("id", "name_key").iterator()
-        )
+        new = {subject_id for subject_id, _key in indexed}
+    else:
+        newest = Subject.objects.aggregate(newest=Max("id"))["newest"] or 0
+        created, subject_ids = _insert_postgresql(notice_id, rows, import_run_id)
+        if created:
+            # Ids only grow, so the subjects created just now are those above the newest before.
+            search.index_subjects(
+                Subject.objects.filter(id__gt=newest).values_list("id", "name_key").iterator()
+            )
+        new = {subject_id for subject_id in subject_ids if subject_id > newest}
+    match_index.listing_names_write(
+        subject_ids,
+        [tuple(row[NAMES]) if len(row) > NAMES.start else ("", "", "") for row in rows],
+        created=new,
+        import_run_id=import_run_id,
+    )
     return created
 
 
 def _insert_sqlite(
     notice_id: int, rows: Sequence[Sequence[object]], import_run_id: int | None
-) -> tuple[int, list[tuple[int, str]]]:
-    """Returns the subjects created, and their (id, name_key) for the search index."""
+) -> tuple[int, list[tuple[int, str]], list[int]]:
+    """Returns the subjects created, their (id, name_key) for the search index, and each
+    row's subject id."""
     now = _now()
     subjects = _table(Subject)
     subject_sql = (
@@ -108,7 +119,8 @@ def _insert_sqlite(
                 for public_id, row in zip(new_public_ids(len(rows)), rows, strict=True)
             ],
         )
-    return created, [(subject_id, name_key) for subject_id, _digest, name_key in new]
+    indexed = [(subject_id, name_key) for subject_id, _digest, name_key in new]
+    return created, indexed, [ids[row[3]] for row in rows]  # type: ignore[index]
 
 
 def _subject_ids(cursor: Any, digests: Sequence[object]) -> Iterator[tuple[str, int]]:
@@ -125,7 +137,8 @@ def _subject_ids(cursor: Any, digests: Sequence[object]) -> Iterator[tuple[str, 
 
 def _insert_postgresql(
     notice_id: int, rows: Sequence[Sequence[object]], import_run_id: int | None
-) -> int:
+) -> tuple[int, list[int]]:
+    """Returns the subjects created and each row's subject id."""
     now = timezone.now()
     staging = "listing_staging"
     columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id", "position")
@@ -144,7 +157,7 @@ def _insert_postgresql(
         with cursor.cursor.copy(f"COPY {staging} ({_columns(columns)}) FROM STDIN") as copy:
             public_ids = new_public_ids(len(rows))
             for position, (public_id, row) in enumerate(zip(public_ids, rows, strict=True)):
-                copy.write_row((*row[:13], public_id, position))
+                copy.write_row((*row[:13], public_id, position))  # names: match_index
         cursor.execute(f"ANALYZE {staging} (id_hmac)")  # so that the joins below hash, not loop
         # New subjects give their ids back as they are inserted, so the entries need no
         # search of the random id_hmac index; inserted in its order, they touch each of its
@@ -174,7 +187,9 @@ def _insert_postgresql(
             "ORDER BY position",
             [notice_id, import_run_id, now, now],
         )
-    return created
+        cursor.execute(f"SELECT subject_id FROM {staging} ORDER BY position")  # noqa: S608
+        subject_ids = [subject_id for (subject_id,) in cursor.fetchall()]
+    return created, subject_ids
 
 
 class KnownSubject(NamedTuple):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist.models import ImportRun, Notice, NoticeStatus, Programme
-from blacklist.registry import bulk, identity, naming
+from blacklist.registry import bulk, identity, matching, naming
 from blacklist.registry.identity import Identity
 
 BATCH_SIZE = 2000
@@ -26,6 +26,7 @@ class ListingRow:
     measures: str = ""
     term_start: datetime.date | None = None
     term_end: datetime.date | None = None
+    aliases: tuple[str, ...] = ()  # former names and aliases the list gives
 
 
 class PreparedListing(NamedTuple):
@@ -44,6 +45,9 @@ class PreparedListing(NamedTuple):
     measures: str
     term_start: str  # ISO dates: what both databases take, and cheap to spool
     term_end: str
+    aliases: str = ""  # joined by ALIAS_JOINER
+    name_keys: str = ""  # the candidate keys of the name (matching.encode_keys)
+    alias_keys: str = ""  # and of the aliases
 
 
 @dataclass(frozen=True)
@@ -114,9 +118,31 @@ def listings_prepare(
                 row.offence or programme.default_offence,
                 row.measures or programme.default_measures,
                 *term,
+                *_names_and_keys(row, lookup_key=lookup_key, keyed=seal),
             )
         )
     return prepared
+
+
+def _names_and_keys(row: ListingRow, *, lookup_key: bytes, keyed: bool) -> tuple[str, str, str]:
+    """The aliases, the name's keys and the aliases' keys of a row. Made here, where the ID
+    number is at hand, since the keys of a person hold the birth date (keyed hashes only)."""
+    if not keyed:  # a row of a file that is never written
+        return matching.ALIAS_JOINER.join(row.aliases), "", ""
+    ident = row.identity
+    born = ident.birth_date if ident.kind == identity.SubjectKind.PERSON else None
+    kind = ident.kind.value
+    name_keys = matching.subject_keys([row.name], kind=kind, birth_date=born, secret=lookup_key)
+    alias_keys = (
+        matching.subject_keys(row.aliases, kind=kind, birth_date=born, secret=lookup_key)
+        if row.aliases
+        else []
+    )
+    return (
+        matching.ALIAS_JOINER.join(row.aliases),
+        matching.encode_keys(name_keys),
+        matching.encode_keys(alias_keys),
+    )
 
 
 def listings_add(

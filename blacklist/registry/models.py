@@ -303,6 +303,70 @@ class FormerName(models.Model):
         return self.name
 
 
+class Alias(models.Model):
+    """Another name a list gives for a subject (its 曾用名 or 别名 column): matched by scored
+    checks, never shown to the public."""
+
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+        verbose_name=_("subject"),
+        db_index=False,  # the unique constraint below leads with it
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_key = models.CharField(_("search key"), max_length=200, editable=False)
+    import_run = models.ForeignKey(
+        "blacklist.ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("given by import"),
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        ordering = ["subject_id", "id"]
+        constraints = [
+            # a list imported again gives the same aliases: kept once
+            models.UniqueConstraint(fields=["subject", "name_key"], name="alias_once_per_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MatchKeyKind(models.IntegerChoices):
+    PINYIN = 1, _("pinyin of a name")
+    NEIGHBOUR = 2, _("name with one character left out, with the birth date")
+    ORGANISATION = 3, _("organisation name without legal form")
+
+
+class MatchKey(models.Model):
+    """The candidate index of scored checks: keyed hashes of what a subject's names (current,
+    former, aliases) may be written as (registry/matching.py). Written set-based by the code
+    that writes subjects and names (bulk.py, renames.py, removal.py)."""
+
+    pk = models.CompositePrimaryKey("subject_id", "key")
+    # No database constraint: a million rows of an import would each pay for its check, and
+    # the code that deletes subjects deletes their keys first.
+    subject = models.ForeignKey(
+        Subject, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    key = models.BigIntegerField()
+    kind = models.PositiveSmallIntegerField(choices=MatchKeyKind)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "subject"], name="matchkey_key_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}:{self.kind}:{self.key}"
+
+
 class EntryStatus(models.TextChoices):
     ACTIVE = "active", _("active")
     EXPIRED = "expired", _("expired")

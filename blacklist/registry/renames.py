@@ -14,21 +14,28 @@ from django.utils import timezone
 from blacklist.feed.changes import changes_record
 from blacklist.models import ChangeKind, Entry, EntryStatus, FormerName, ImportRun, Subject
 from blacklist.public import search
+from blacklist.registry import match_index, matching
 
 LOOKUP_CHUNK = 5000
 
 
 def subjects_rename(
-    *, names: Sequence[tuple[str, str, str]], import_run: ImportRun | None = None
+    *,
+    names: Sequence[tuple[str, str, str]],
+    import_run: ImportRun | None = None,
+    keys: Sequence[str] = (),
 ) -> int:
-    """Give the subjects with these ID digests these names: (digest, name, folded name).
+    """Give the subjects with these ID digests these names: (digest, name, folded name), with
+    the candidate keys of each new name (`keys`, matching.encode_keys, in the same order).
 
     Subjects whose current name already folds to the same key are left alone. Keeps the
-    search index and the change feed in step; returns how many subjects were renamed.
+    search index, the candidate index and the change feed in step; returns how many subjects
+    were renamed. The old name's candidate keys stay: scored checks match former names too.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("subjects_rename must run inside the transaction of the import")
     wanted = {digest: (name, key) for digest, name, key in names}
+    new_keys = dict(zip((digest for digest, _n, _k in names), keys, strict=False))
     digests = list(wanted)
     differing: list[str] = []
     for start in range(0, len(digests), LOOKUP_CHUNK):
@@ -40,6 +47,7 @@ def subjects_rename(
         ]
     # Read again under a lock: a rename committed meanwhile is then kept as a former name.
     renamed: list[tuple[int, str, str, str, str]] = []  # id, old name, old key, new name, key
+    keyed: dict[int, str] = {}  # id -> the new name's candidate keys
     for start in range(0, len(differing), LOOKUP_CHUNK):
         locked = Subject.objects.select_for_update().filter(
             id_hmac__in=differing[start : start + LOOKUP_CHUNK]
@@ -50,8 +58,14 @@ def subjects_rename(
             new_name, new_key = wanted[digest]
             if new_key != old_key:
                 renamed.append((subject_id, old_name, old_key, new_name, new_key))
+                keyed[subject_id] = new_keys.get(digest, "")
     if renamed:
         _record(renamed, import_run=import_run)
+        match_index.keys_insert(
+            (subject_id, kind, key)
+            for subject_id, text in keyed.items()
+            for kind, key in matching.decode_keys(text)
+        )
     return len(renamed)
 
 

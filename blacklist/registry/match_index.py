@@ -1,0 +1,172 @@
+"""The candidate index of scored checks (MatchKey) and the aliases lists give: set-based writes.
+
+Keys come from registry/matching.py; the code that writes subjects and names keeps them in step:
+an import's commit (bulk.py: new subjects' names and every row's aliases), a rename
+(renames.py: the new name's keys; the old name's stay, since former names match too), and
+the removal of a draft's rows (removal.py: the keys and aliases of deleted subjects).
+`rebuild_match_index` builds the whole index again from the registry.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from blacklist.models import Alias, FormerName, MatchKey, Subject
+from blacklist.registry import identity, matching, naming
+
+BATCH = 50_000
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
+
+
+def keys_insert(rows: Iterable[tuple[int, int, int]]) -> int:
+    """Add (subject id, kind, key) rows; rows already there are left alone. Returns rows given."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    table = _table(MatchKey)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # one statement per batch: a row per statement waits on the server every time
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
+                cursor.execute(
+                    f"INSERT INTO {table} (subject_id, kind, key) "  # noqa: S608
+                    "SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[]) "
+                    "ON CONFLICT DO NOTHING",
+                    [[r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch]],
+                )
+        else:
+            # the driver's cursor: the debug wrapper would keep every parameter of every row
+            cursor.cursor.executemany(
+                f"INSERT INTO {table} (subject_id, kind, key) VALUES (?, ?, ?) "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                rows,
+            )
+    return len(rows)
+
+
+def keys_delete(subject_ids: Sequence[int]) -> None:
+    """Forget the keys and aliases of subjects about to be deleted."""
+    for start in range(0, len(subject_ids), 5000):
+        chunk = subject_ids[start : start + 5000]
+        MatchKey.objects.filter(subject_id__in=chunk).delete()
+        Alias.objects.filter(subject_id__in=chunk).delete()
+
+
+def aliases_insert(rows: Sequence[tuple[int, str]], *, import_run_id: int | None) -> None:
+    """Record (subject id, alias) pairs; an alias a subject already has is kept once."""
+    if not rows:
+        return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = _table(Alias)
+    values = [
+        (subject_id, name, naming.fold_name(name), import_run_id, now) for subject_id, name in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (subject_id, name, name_key, import_run_id, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (subject_id, name_key) DO NOTHING",
+            values,
+        )
+
+
+def listing_names_write(
+    subject_ids: Sequence[int],
+    names: Sequence[tuple[object, object, object]],
+    *,
+    created: set[int] | None,
+    import_run_id: int | None,
+) -> None:
+    """The keys and aliases of written listings: for each row its subject's id and its
+    (aliases, name's keys, aliases' keys). The name's keys only for subjects just created
+    (`created`; None: all of them), every row's aliases with their keys."""
+    keys: list[tuple[int, int, int]] = []
+    aliases: list[tuple[int, str]] = []
+    for subject_id, (alias_text, name_keys, alias_keys) in zip(subject_ids, names, strict=True):
+        if created is None or subject_id in created:
+            keys += [(subject_id, k, v) for k, v in matching.decode_keys(str(name_keys))]
+        if alias_text:
+            aliases += [(subject_id, a) for a in str(alias_text).split(matching.ALIAS_JOINER)]
+            keys += [(subject_id, k, v) for k, v in matching.decode_keys(str(alias_keys))]
+    aliases_insert(aliases, import_run_id=import_run_id)
+    keys_insert(keys)
+
+
+def birth_date_of(number: str) -> datetime.date | None:
+    """A resident ID number's birth date (None for a credit code)."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return None
+    try:
+        return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def subjects_keys(subject_ids: Sequence[int]) -> list[tuple[int, int, int]]:
+    """Every key of these subjects, from their names, former names and aliases (the birth
+    date read from the sealed ID number)."""
+    subjects = list(
+        Subject.objects.filter(pk__in=subject_ids).values_list("id", "kind", "name", "id_encrypted")
+    )
+    others: dict[int, list[str]] = {}
+    for model in (FormerName, Alias):
+        for subject_id, name in model.objects.filter(subject_id__in=subject_ids).values_list(
+            "subject_id", "name"
+        ):
+            others.setdefault(subject_id, []).append(name)
+    keys = []
+    for subject_id, kind, name, sealed in subjects:
+        born = None
+        if kind == identity.SubjectKind.PERSON:
+            born = birth_date_of(identity.decrypt_id(sealed, keys=settings.FIELD_ENCRYPTION_KEYS))
+        pairs = matching.subject_keys(
+            [name, *others.get(subject_id, [])],
+            kind=kind,
+            birth_date=born,
+            secret=settings.ID_LOOKUP_KEY,
+        )
+        keys += [(subject_id, k, v) for k, v in pairs]
+    return keys
+
+
+def rebuild_match_index(*, batch_size: int = 5000) -> int:
+    """Build every subject's keys again (after a change of ID_LOOKUP_KEY, or of the rules);
+    in the caller's transaction. Returns the subjects done."""
+    MatchKey.objects.all().delete()
+    done = last = 0
+    while ids := list(
+        Subject.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:batch_size]
+    ):
+        keys_insert(subjects_keys(ids))
+        done, last = done + len(ids), ids[-1]
+    return done
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def candidates_by_key(keys: Sequence[int]) -> dict[int, list[int]]:
+    """Subject ids by key, for keys some subject holds: one query per chunk of keys."""
+    found: dict[int, list[int]] = {}
+    ordered = sorted(set(keys))
+    table = _table(MatchKey)
+    postgresql = connection.vendor == "postgresql"
+    step = 5000 if postgresql else 500  # SQLite: placeholders; PostgreSQL: one array parameter
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), step):
+            chunk = ordered[start : start + step]
+            if postgresql:
+                sql, params = f"SELECT key, subject_id FROM {table} WHERE key = ANY(%s)", [chunk]  # noqa: S608
+            else:
+                marks = ", ".join(["%s"] * len(chunk))
+                sql, params = f"SELECT key, subject_id FROM {table} WHERE key IN ({marks})", chunk  # noqa: S608
+            cursor.execute(sql, params)
+            for key, subject_id in cursor.fetchall():
+                found.setdefault(key, []).append(subject_id)
+    return found
