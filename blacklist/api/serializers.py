@@ -5,6 +5,7 @@ plain dicts by `blacklist.platforms.selectors` and `blacklist.feed.selectors`; t
 below describe them for the OpenAPI document and validate what callers send.
 """
 
+import math
 from typing import Any
 
 from django.urls import reverse
@@ -25,7 +26,8 @@ from blacklist.models import (
     Snapshot,
     SnapshotAudience,
 )
-from blacklist.platforms.screening import MAX_CHECK_SUBJECTS
+from blacklist.platforms.screening import MATCH_MODES, MAX_CANDIDATES, MAX_CHECK_SUBJECTS, Scoring
+from blacklist.registry import matching
 from blacklist.snapshots import services as snapshots
 
 MAX_FEED_PAGE = 10_000
@@ -220,7 +222,26 @@ class CheckSubjectSerializer(ClosedSerializer):
         required=False,
         allow_blank=True,
         help_text="with an ID number, compared with the listed name (`name_agrees`); alone, "
-        "matched on the full name in either script",
+        "matched on the full name in either script; in scored mode, matched by score",
+    )
+    birth_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="scored mode: compared with the listed person's (feature `birth_date`); "
+        "also lets names one character apart be found",
+    )
+    gender = serializers.ChoiceField(
+        choices=["M", "F"],
+        required=False,
+        allow_blank=True,
+        help_text="scored mode: compared with the listed person's (feature `gender`)",
+    )
+    region = TextField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="scored mode: a region code (2, 4 or 6 digits, e.g. 4201) or a region's "
+        "name, compared with the listed subject's (feature `region`)",
     )
 
 
@@ -240,15 +261,107 @@ class CheckSerializer(ClosedSerializer):
         help_text=f"at most {MAX_CHECK_SUBJECTS} subjects; more is refused with 413",
     )
 
+    match_mode = serializers.ChoiceField(
+        choices=MATCH_MODES,
+        default="exact",
+        help_text="`exact` (default): names match only in full, folded. `scored`: each "
+        "subject with a name also gets `candidates` with a score and an explanation; for "
+        "clients with the `identity` scope only (others are answered in exact mode, and the "
+        "answer's `match_mode` says so)",
+    )
+    threshold = serializers.FloatField(
+        min_value=0.0,
+        max_value=1.0,
+        default=matching.DEFAULT_THRESHOLD,
+        help_text=f"scored mode: the lowest score a candidate may have (default "
+        f"{matching.DEFAULT_THRESHOLD}, chosen on the labelled evaluation set)",
+    )
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_CANDIDATES,
+        default=matching.DEFAULT_LIMIT,
+        help_text=f"scored mode: at most this many candidates per subject, best first "
+        f"(default {matching.DEFAULT_LIMIT})",
+    )
+
     def validate_as_of(self, value):
         if value and value > timezone.localdate():
             raise serializers.ValidationError(_("The date must not lie in the future."))
+        return value
+
+    def validate_threshold(self, value: float) -> float:
+        if not math.isfinite(value):
+            raise serializers.ValidationError(_("A number from 0 to 1."))
         return value
 
 
 class CheckErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
+
+
+class FeatureSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(
+        choices=["match", "partial", "mismatch", "unknown"],
+        help_text="`unknown`: not given on one side, so not compared",
+    )
+    effect = serializers.FloatField(
+        help_text="what this feature added to the score (negative: took away)"
+    )
+    method = serializers.CharField(allow_null=True, help_text="how it was compared")
+    agreed = serializers.ListField(child=serializers.CharField(), help_text="what agreed")
+    differed = serializers.ListField(
+        child=serializers.CharField(), help_text="what did not (`a≠b`; `a~b`: homophones)"
+    )
+
+
+class NameFeatureSerializer(FeatureSerializer):
+    method = serializers.ChoiceField(
+        choices=matching.NAME_METHODS,
+        help_text="`exact` after folding (script, spaces, width); `same_pinyin`: homophones "
+        "for some characters; `one_character`: one character apart (found only with a birth "
+        "date); `romanised`: pinyin in order; `reordered`: pinyin or words in another "
+        "order; `legal_form` / `place_name`: an organisation's name equal but for its legal "
+        "form or a bracketed place name; `similar`: letter by letter",
+    )
+    matched_name = serializers.CharField(help_text="the listed name compared")
+    name_source = serializers.ChoiceField(
+        choices=["name", "former_name", "alias"],
+        help_text="the current name, a former name (曾用名) or an alias the list gave",
+    )
+
+
+class ScriptFeatureSerializer(FeatureSerializer):
+    method = serializers.ChoiceField(
+        choices=matching.NAME_SCRIPTS,
+        help_text="how the name given was written relative to the listed one; explains, "
+        "adds nothing (`effect` 0)",
+    )
+
+
+class ExplanationSerializer(serializers.Serializer):
+    name = NameFeatureSerializer()
+    name_script = ScriptFeatureSerializer()
+    birth_date = FeatureSerializer(
+        help_text=f"same date {matching.BIRTH_DATE_AGREES:+}, another "
+        f"{matching.BIRTH_DATE_DIFFERS:+}; `agreed`/`differed` name year, month, day"
+    )
+    gender = FeatureSerializer(help_text=f"different {matching.GENDER_DIFFERS:+}")
+    region = FeatureSerializer(
+        help_text=f"within the region given {matching.REGION_AGREES:+}, the same province "
+        f"0, elsewhere {matching.REGION_DIFFERS:+}"
+    )
+
+
+class CandidateSerializer(serializers.Serializer):
+    score = serializers.FloatField(
+        help_text="0 to 1: the name's score plus the other features' effects; a candidate "
+        "for a person to review, never an identification"
+    )
+    kind = serializers.CharField(help_text="person or organisation")
+    name = serializers.CharField(help_text="the listed subject's current name")
+    explanation = ExplanationSerializer(help_text="feature by feature")
+    entries = EntrySerializer(many=True, help_text="the candidate's listed entries")
 
 
 class CheckResultSerializer(serializers.Serializer):
@@ -273,13 +386,36 @@ class CheckResultSerializer(serializers.Serializer):
     error = CheckErrorSerializer(
         allow_null=True, help_text="the subject could not be checked (e.g. an invalid ID number)"
     )
+    candidates = CandidateSerializer(
+        many=True,
+        required=False,
+        allow_null=True,
+        help_text="scored mode only (absent in exact mode), for a subject with a name: listed "
+        "subjects scoring at least `threshold`, best first, at most `limit` (the subject an "
+        "ID number matched is in `entries`, not here); null for a subject without a name",
+    )
 
 
 class CheckResponseSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=CheckPurpose.choices)
     as_of = serializers.DateField(allow_null=True)
     checked_at = serializers.DateTimeField()
+    match_mode = serializers.ChoiceField(
+        choices=MATCH_MODES,
+        help_text="the mode applied: `scored` only for clients with the `identity` scope",
+    )
+    threshold = serializers.FloatField(allow_null=True, help_text="scored mode only")
+    limit = serializers.IntegerField(allow_null=True, help_text="scored mode only")
     results = CheckResultSerializer(many=True)
+
+
+def scoring_applied(scoring: Scoring) -> dict[str, object]:
+    scored = scoring.mode == "scored"
+    return {
+        "match_mode": scoring.mode,
+        "threshold": scoring.threshold if scored else None,
+        "limit": scoring.limit if scored else None,
+    }
 
 
 # --- snapshots ---------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from blacklist.models import (
 from blacklist.platforms import screening
 from blacklist.platforms import selectors as platforms
 from blacklist.platforms.clients import query_log_record
-from blacklist.platforms.screening import MAX_CHECK_SUBJECTS, CheckSubject
+from blacklist.platforms.screening import MAX_CHECK_SUBJECTS, CheckSubject, Scoring
 from blacklist.platforms.selectors import ENTRY_FIELDS
 from blacklist.snapshots import downloads
 from blacklist.snapshots import services as snapshots
@@ -282,11 +282,9 @@ class Checks(PlatformView):
         data = asked.validated_data
         outcome = screening.checks_run(
             client=self.caller,
-            subjects=[
-                CheckSubject(ref=s["ref"], id_number=s.get("id_number", ""), name=s.get("name", ""))
-                for s in data["subjects"]
-            ],
+            subjects=[CheckSubject(**subject) for subject in data["subjects"]],
             as_of=data.get("as_of"),
+            scoring_asked=Scoring(data["match_mode"], data["threshold"], data["limit"]),
         )
         self.audit = {
             "purpose": data["purpose"],
@@ -299,7 +297,8 @@ class Checks(PlatformView):
                 "purpose": data["purpose"],
                 "as_of": data["as_of"].isoformat() if data.get("as_of") else None,
                 "checked_at": timezone.localtime().isoformat(),
-                "results": [result.__dict__ for result in outcome.results],
+                **serializers.scoring_applied(outcome.scoring),
+                "results": [result.as_dict() for result in outcome.results],
             }
         )
 

@@ -34,6 +34,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "region": ("户籍地", "户籍所在地", "住址", "地址", "region"),
     "offence": ("违法事实", "惩戒事由", "事由", "offence", "offense"),
     "measures": ("惩戒措施", "措施", "measures"),
+    "aliases": ("曾用名", "别名", "曾用名/别名", "其他姓名", "aliases", "former_names"),
     "term_start": ("惩戒起始日期", "惩戒开始日期", "起始日期", "开始日期", "term_start"),
     "term_end": ("惩戒终止日期", "惩戒结束日期", "终止日期", "结束日期", "term_end"),
 }  # fmt: skip
@@ -46,6 +47,7 @@ FIELD_LABELS = {
     "region": gettext_lazy("region"),
     "offence": gettext_lazy("offence"),
     "measures": gettext_lazy("measures"),
+    "aliases": gettext_lazy("former names and aliases"),
     "term_start": gettext_lazy("term start"),
     "term_end": gettext_lazy("term end"),
 }

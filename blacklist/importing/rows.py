@@ -11,16 +11,17 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from blacklist.importing.reader import FIELD_LABELS
-from blacklist.registry import identity, redaction
+from blacklist.registry import identity, matching, redaction
 from blacklist.registry.identity import IdentityError, SubjectKind
 from blacklist.registry.listing import ListingDefaults, ListingRow, listings_prepare
 
 MAX_NAME = 200
 MAX_OFFENCE = 500
 MAX_MEASURES = 2000
+MAX_ALIASES = 10  # names in one cell of former names and aliases
 MAX_VALUE_SHOWN = 40  # of a cell's value in an error
 # Columns kept as text and published: an ID number typed there would be shown in full.
-TEXT_COLUMNS = ("name", "offence", "measures")
+TEXT_COLUMNS = ("name", "offence", "measures", "aliases")
 GENDERS = {
     "男": "M", "女": "F", "男性": "M", "女性": "F", "m": "M", "f": "F", "male": "M", "female": "F",
 }  # fmt: skip
@@ -86,7 +87,10 @@ def judge_row(
 
 
 CleanReader = Callable[[list[object]], tuple[str, ListingRow] | None]
-_FIELDS = ("seq", "name", "id_number", "gender", "term_start", "term_end", "offence", "measures")
+_FIELDS = (
+    "seq", "name", "id_number", "gender", "term_start", "term_end", "offence", "measures",
+    "aliases",
+)  # fmt: skip
 
 
 def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanReader:
@@ -98,7 +102,7 @@ def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanR
     width = max(indices, default=-1) + 1
     missing = len(indices)  # a field without a column reads the "" appended to each row's texts
     where = {name: position for position, name in enumerate(columns)}
-    seq_at, name_at, id_at, gender_at, start_at, end_at, offence_at, measures_at = (
+    seq_at, name_at, id_at, gender_at, start_at, end_at, offence_at, measures_at, aliases_at = (
         where.get(field, missing) for field in _FIELDS
     )
     dates: dict[str, datetime.date | None] = {}
@@ -150,7 +154,12 @@ def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanR
             free_of_ids(offence_text) and free_of_ids(measures_text)
         ):
             return None
-        listing = ListingRow(full_name, ident, offence_text, measures_text, start, end)
+        aliases: tuple[str, ...] = ()
+        if texts[aliases_at]:
+            aliases = _aliases(texts[aliases_at])
+            if aliases is None or redaction.contains_id_number(texts[aliases_at]):
+                return None
+        listing = ListingRow(full_name, ident, offence_text, measures_text, start, end, aliases)
         return texts[seq_at], listing
 
     return read
@@ -212,9 +221,32 @@ def _judge_fully(
             _error(
                 judged, column, "too_long", _("Longer than %(max)d characters.") % {"max": limit}
             )
+    aliases = _judge_aliases(judged, text.get("aliases", ""))
     if not judged.errors and ident is not None:
-        judged.listing = ListingRow(name, ident, offence, measures, start, end)
+        judged.listing = ListingRow(name, ident, offence, measures, start, end, aliases)
     return judged
+
+
+def _aliases(text: str) -> tuple[str, ...] | None:
+    """The names of a cell of former names and aliases; None if too many or one too long."""
+    names = matching.alias_names(text)
+    if len(names) > MAX_ALIASES or any(len(name) > MAX_NAME for name in names):
+        return None
+    return tuple(names)
+
+
+def _judge_aliases(judged: JudgedRow, text: str) -> tuple[str, ...]:
+    if not text:
+        return ()
+    names = _aliases(text)
+    if names is None:
+        message = _(
+            "At most %(count)d former names or aliases of at most %(max)d characters each, "
+            "separated by 、 ; or ,"
+        ) % {"count": MAX_ALIASES, "max": MAX_NAME}
+        _error(judged, "aliases", "aliases_invalid", message)
+        return ()
+    return names
 
 
 # openpyxl reads array and data-table formulas as objects, not as "=..." strings

@@ -19,10 +19,13 @@ from blacklist.models import (
     Entry,
     subject_hmac,
 )
+from blacklist.platforms import scoring
 from blacklist.platforms.selectors import ENTRY_FIELDS, entry_documents
-from blacklist.registry import identity, naming
+from blacklist.registry import identity, matching, naming
 
 MAX_CHECK_SUBJECTS = 1000
+MATCH_MODES = ("exact", "scored")
+MAX_CANDIDATES = 50
 # SQLite and PostgreSQL both take this many parameters in one IN list comfortably.
 _IN_CHUNK = 500
 
@@ -74,6 +77,19 @@ class CheckSubject:
     ref: str
     id_number: str = ""
     name: str = ""
+    # what scored matching compares besides the name
+    birth_date: datetime.date | None = None
+    gender: str = ""  # "M", "F" or ""
+    region: str = ""  # a region code or a region's name
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a check matches names: `exact` (the full name folded) or `scored` (candidates)."""
+
+    mode: str = "exact"
+    threshold: float = matching.DEFAULT_THRESHOLD
+    limit: int = matching.DEFAULT_LIMIT
 
 
 @dataclass
@@ -85,12 +101,21 @@ class CheckResult:
     entries: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
     error: dict[str, str] | None = None
+    candidates: list[dict[str, Any]] | None = None  # scored mode only
+
+    def as_dict(self) -> dict[str, Any]:
+        """As answered: `candidates` only in scored mode, so exact answers keep their shape."""
+        data = dict(self.__dict__)
+        if data["candidates"] is None:
+            del data["candidates"]
+        return data
 
 
 @dataclass(frozen=True)
 class CheckOutcome:
     results: list[CheckResult]
     identifiers: list[str]  # keyed HMACs of what was asked, for the audit log
+    scoring: Scoring = Scoring()  # as applied: scored only for clients with `identity`
 
     @property
     def hits(self) -> int:
@@ -112,17 +137,23 @@ def checks_run(
     client: ApiClient,
     subjects: Sequence[CheckSubject],
     as_of: datetime.date | None,
+    scoring_asked: Scoring | None = None,
 ) -> CheckOutcome:
     """Screen up to MAX_CHECK_SUBJECTS subjects of one client in a handful of queries.
 
     The subjects count against the client's daily quota; for a client without `identity`,
     the guesses they make about masked identities are counted first, and a request that
     looks like enumeration is refused before it is answered (see blacklist.guard.services).
+
+    Scored matching (`scoring_asked.mode == "scored"`) is for clients with `identity` only:
+    its candidates name people, and for anyone else a list of near names would tell what a
+    masked name hides. Other clients are answered in exact mode, as the outcome says.
     """
     questions = [_question(subject) for subject in subjects]
     volume = guard.quota_take(client=client, subjects=len(subjects))
     reveal = client.has_scope(ApiScope.IDENTITY)
-    by_id, by_name = _lookups(questions, as_of=as_of, reveal=reveal)
+    scored = scoring_asked is not None and scoring_asked.mode == "scored" and reveal
+    by_id, by_name = _lookups(questions, as_of=as_of, reveal=reveal, names=not scored)
     if not reveal:  # nothing found is shown before the guard has counted the guesses
         guard.guard(
             actor=guard.Actor.of_client(client),
@@ -130,7 +161,59 @@ def checks_run(
             volume=volume,
             volume_everyone=guard.subjects_today(),
         )
-    return _answers(subjects, questions, by_id=by_id, by_name=by_name, reveal=reveal)
+    outcome = _answers(subjects, questions, by_id=by_id, by_name=by_name, reveal=reveal)
+    if not scored:
+        return outcome
+    assert scoring_asked is not None  # noqa: S101 - narrowed by `scored`
+    _add_candidates(subjects, questions, outcome.results, by_id, as_of=as_of, how=scoring_asked)
+    return CheckOutcome(outcome.results, outcome.identifiers, scoring_asked)
+
+
+def _add_candidates(
+    subjects: Sequence[CheckSubject],
+    questions: Sequence["_Question"],
+    results: list[CheckResult],
+    by_id: dict[str, list[dict[str, Any]]],
+    *,
+    as_of: datetime.date | None,
+    how: Scoring,
+) -> None:
+    """Every subject with a name gets its candidates; an ID number still decides `listed`
+    alone, and the subject it matched is not proposed again."""
+    queries = [_scored_query(s, q, by_id) for s, q in zip(subjects, questions, strict=True)]
+    found = scoring.candidates_find(queries, as_of=as_of, threshold=how.threshold, limit=how.limit)
+    for result, candidates in zip(results, found, strict=True):
+        result.candidates = candidates
+        if candidates is None or result.match == "id_number":
+            continue
+        result.match = "name" if candidates else None
+        result.note = _name_note(reveal=True) if candidates else None
+
+
+def _scored_query(
+    subject: CheckSubject, question: "_Question", by_id: dict[str, list[dict[str, Any]]]
+) -> scoring.ScoredQuery | None:
+    if not subject.name.strip():
+        return None
+    birth_date, gender, region = subject.birth_date, subject.gender, subject.region
+    if question.by == "error" and subject.id_number.strip():
+        hint_date, hint_gender, hint_region = scoring.id_hints(subject.id_number)
+        birth_date = birth_date or hint_date
+        gender, region = gender or hint_gender, region or hint_region
+    elif question.by == "id":
+        ident = identity.parse_identity(question.number)
+        if ident.kind == identity.SubjectKind.PERSON:
+            birth_date = birth_date or ident.birth_date
+            gender, region = gender or ident.gender, region or ident.region_code
+    exclude = (
+        frozenset([question.key])
+        if question.by == "id" and by_id.get(question.key)
+        else frozenset()
+    )
+    return scoring.ScoredQuery(
+        matching.Query(subject.name, birth_date=birth_date, gender=gender, region=region),
+        exclude=exclude,
+    )
 
 
 def _question(subject: CheckSubject) -> _Question:
@@ -182,16 +265,18 @@ def _probes(
 
 
 def _lookups(
-    questions: Sequence[_Question], *, as_of: datetime.date | None, reveal: bool
+    questions: Sequence[_Question], *, as_of: datetime.date | None, reveal: bool, names: bool
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
-    """The listed entries by ID key and by folded name: one query per kind of key (in
-    chunks), not one per subject."""
+    """The listed entries by ID key and (unless scored matching answers names) by folded
+    name: one query per kind of key (in chunks), not one per subject."""
     today = timezone.localdate()
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)
     by_id, by_name = (
         _documents_by(
             entries, column, {q.key for q in questions if q.by == by}, reveal=reveal, today=today
         )
+        if by == "id" or names
+        else {}
         for by, column in (("id", "subject__id_hmac"), ("name", "subject__name_key"))
     )
     return by_id, by_name
@@ -243,22 +328,24 @@ def _name_only(ref: str, found: list[dict[str, Any]], *, reveal: bool) -> CheckR
     bears the name, since the entries would name whom a masked name hides."""
     if not found:
         return CheckResult(ref=ref, listed=None)
-    if reveal:
-        note = _(
-            "Matched on the name only. A name is not an identification: different people "
-            "share names, so confirm with the ID number."
-        )
-    else:
-        note = _(
-            "A listed entry bears this name. A name is not an identification: check this "
-            "customer by ID number to learn whether they are listed."
-        )
     return CheckResult(
         ref=ref,
         listed=None,
         match="name",
         entries=[_public(doc) for doc in found] if reveal else [],
-        note=note,
+        note=_name_note(reveal=reveal),
+    )
+
+
+def _name_note(*, reveal: bool) -> str:
+    if reveal:
+        return _(
+            "Matched on the name only. A name is not an identification: different people "
+            "share names, so confirm with the ID number."
+        )
+    return _(
+        "A listed entry bears this name. A name is not an identification: check this "
+        "customer by ID number to learn whether they are listed."
     )
 
 

@@ -58,6 +58,13 @@ __all__ = [
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_LIMIT = 10
 
+# What the `name` feature's method and the `name_script` feature may be.
+NAME_METHODS = (
+    "exact", "same_pinyin", "one_character", "romanised", "reordered", "legal_form",
+    "place_name", "similar", "different",
+)  # fmt: skip
+NAME_SCRIPTS = ("same", "traditional", "romanised")
+
 KEY_PINYIN = 1  # toneless pinyin of a name, in order (persons; Latin names: their letters)
 KEY_NEIGHBOUR = 2  # a person's name with one character left out, with the birth date
 KEY_ORGANISATION = 3  # an organisation's name without legal form, place name first

@@ -29,6 +29,7 @@ def yesterday() -> datetime.date:
 class Person:
     name: str
     id_number: str
+    aliases: tuple[str, ...] = ()  # former names and aliases the list gives
 
 
 def new_id(*, region: str = "420106", ends_with_x: bool = False) -> str:
@@ -66,6 +67,7 @@ def draft_with(
             offence=offence,
             term_start=start or today() - datetime.timedelta(days=30),
             term_end=end,
+            aliases=p.aliases,
         )
         for p in people
     ]
