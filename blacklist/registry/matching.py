@@ -89,7 +89,7 @@ SCORE_FUZZY_CAP = 0.85  # a name compared letter by letter can only come close
 # What the other features add or take away.
 BIRTH_DATE_AGREES = 0.1
 BIRTH_DATE_DIFFERS = -0.4
-GENDER_DIFFERS = -0.3
+GENDER_DIFFERS = -0.35
 REGION_AGREES = 0.05
 REGION_DIFFERS = -0.1
 
@@ -181,6 +181,12 @@ def org_core(name: str) -> tuple[str, str, str]:
         place = inner
         text = text[: match.start()] + text[match.end() :]
     folded = "".join(c for c in fold_name(text) if c.isalnum())
+    # 武汉市某某 and 武汉某某, (武汉市) and (武汉): the city's 市 or the province's 省 dropped
+    place = place[:-1] if place.endswith(("市", "省")) and len(place) > 2 else place
+    for at in (2, 3):
+        if len(folded) > at + 2 and folded[at] in "市省" and is_han_name(folded[:at]):
+            folded = folded[:at] + folded[at + 1 :]
+            break
     if place and not folded.startswith(place):
         folded = place + folded
     form = ""
@@ -526,7 +532,20 @@ def _birth_date(given: datetime.date | None, listed: datetime.date | None) -> Fe
     for part, a, b in (("year", given.year, listed.year), ("month", given.month, listed.month),
                        ("day", given.day, listed.day)):  # fmt: skip
         (agreed if a == b else differed).append(part)
+    if _typed_otherwise(given, listed):
+        return Feature("partial", 0.0, "transposed", agreed, differed)
     return Feature("mismatch", BIRTH_DATE_DIFFERS, "exact", agreed, differed)
+
+
+def _typed_otherwise(a: datetime.date, b: datetime.date) -> bool:
+    """The same date typed with two digits swapped (1990-12-21 for 1990-12-12) or month and
+    day swapped (1990-03-04 for 1990-04-03): the kind of slip a record holds."""
+    x, y = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
+    apart = [i for i in range(8) if x[i] != y[i]]
+    if len(apart) == 2 and apart[1] == apart[0] + 1:
+        i = apart[0]
+        return x[i] == y[i + 1] and x[i + 1] == y[i]
+    return a.year == b.year and (a.month, a.day) == (b.day, b.month)
 
 
 def _gender(given: str, listed: str) -> Feature:
