@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from blacklist.models import ChangeEvent, Entry, Subject
+from blacklist.models import ChangeEvent, Entry, MatchKey, Subject
 from blacklist.public import search
 from blacklist.registry import match_index
 from blacklist.registry.models import new_public_ids
@@ -255,5 +255,8 @@ def refresh_statistics() -> None:
             # The gram index and the feed too: without statistics PostgreSQL guesses
             # thousands of subjects per gram pair, and a third of the feed for a page, and
             # starts parallel workers for a search of a dozen rows.
-            tables = (_table(Subject), _table(Entry), _table(ChangeEvent), search.INDEX_TABLE)
+            tables = (
+                _table(Subject), _table(Entry), _table(ChangeEvent), search.INDEX_TABLE,
+                _table(MatchKey),
+            )  # fmt: skip
             cursor.execute(f"ANALYZE {', '.join(tables)}")

@@ -22,6 +22,7 @@ Pure module: no Django settings, models or database. The key secret is passed in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import itertools
@@ -427,9 +428,14 @@ def score_candidate(query: Query, listed: Listed) -> Scored:
 
 
 def _named(query: str, listed: str, source: str, *, kind: str) -> tuple[Feature, str]:
-    feature, script = compare_names(query, listed, kind=kind)
-    feature.matched_name, feature.name_source = listed, source
-    return feature, script
+    feature, script = _compared(query, listed, kind)
+    return dataclasses.replace(feature, matched_name=listed, name_source=source), script
+
+
+@lru_cache(maxsize=65536)
+def _compared(query: str, listed: str, kind: str) -> tuple[Feature, str]:
+    # a check compares one name with many namesakes: each pair of names once
+    return compare_names(query, listed, kind=kind)
 
 
 def compare_names(query: str, listed: str, *, kind: str) -> tuple[Feature, str]:

@@ -27,13 +27,15 @@ class Command(BaseCommand):
         "django-import-export's bulk mode on the same rows. search: name and ID searches "
         "through the view on a database of N entries, side by side with a naive icontains "
         "query. api: checks of 1,000 IDs and 10,000-event feed pages on the same database, side "
-        "by side with a query per subject and DRF model serializers. Each suite runs on SQLite "
+        "by side with a query per subject and DRF model serializers. scored: checks of 1,000 "
+        "name-only subjects in scored mode on the same database, side by side with rapidfuzz "
+        "over all names. Each suite runs on SQLite "
         "and on PostgreSQL (BENCH_PG_URL, else a local server if one answers), which gets "
         "databases of its own, dropped at the end."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("suites", nargs="*", default=["import", "search", "api"])
+        parser.add_argument("suites", nargs="*", default=["import", "search", "api", "scored"])
         parser.add_argument(
             "--entries", type=int, default=1_000_000, help="size of the search database"
         )
@@ -76,7 +78,7 @@ class Command(BaseCommand):
         samples: int | None,
         **options: object,
     ) -> None:
-        unknown = set(suites) - {"import", "search", "api"}
+        unknown = set(suites) - {"import", "search", "api", "scored"}
         if unknown:
             raise CommandError(f"unknown suite: {', '.join(sorted(unknown))}")
         self.folder = Path(settings.VAR_DIR) / "bench"
@@ -87,12 +89,14 @@ class Command(BaseCommand):
         self.stdout.write(f"engines: {', '.join(LABELS[e] for e in self.engines)}")
         if "import" in suites:
             self._import(rows=rows, baseline_rows=baseline_rows)
-        if "search" in suites or "api" in suites:
+        if {"search", "api", "scored"} & set(suites):
             with self._search_databases(entries, keep=keep) as databases:
                 if "search" in suites:
                     self._search(databases, entries=entries)
                 if "api" in suites:
                     self._api(databases, entries=entries)
+                if "scored" in suites:
+                    self._scored(databases, entries=entries)
 
     # --- the engines -----------------------------------------------------------------------
 
@@ -190,6 +194,26 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {LABELS[engine]}: listed per check of 1,000 sampled subjects: "
                 f"{figures['hits_per_check']}"
+            )
+
+    def _scored(self, databases: dict[str, str], *, entries: int) -> None:
+        done = self._run_each(databases, "bench_scored_once", entries, samples="--rounds")
+        (self.folder / "scored.json").write_text(json.dumps(done, indent=2))
+        self.stdout.write(f"\nscored checks, {entries:,} entries in force")
+        self._table(
+            done,
+            [
+                ("POST checks/ 1,000 names p50", "scored_1000_names", "p50_ms"),
+                ("POST checks/ 1,000 names p95", "scored_1000_names", "p95_ms"),
+            ],
+        )
+        for engine, figures in done.items():
+            self.stdout.write(
+                f"  {LABELS[engine]}: listed customers found {figures['found_rate']:.1%}, "
+                f"{figures['candidates_per_subject']} candidates a subject; rapidfuzz over all "
+                f"names {figures['naive_rapidfuzz_1000_names_ms']:,.0f} ms per 1,000 names "
+                f"(from {figures['naive_rapidfuzz_subjects_timed']}), found "
+                f"{figures['naive_found_rate']:.1%}"
             )
 
     def _import(self, *, rows: str, baseline_rows: int) -> None:
