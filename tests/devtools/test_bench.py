@@ -35,7 +35,7 @@ def test_bench_reports_every_suite_for_the_engine_it_ran_on(tmp_path: Path):
     if engine == "postgresql":
         env["BENCH_PG_URL"] = _postgresql_server()
     done = subprocess.run(
-        [sys.executable, "manage.py", "bench", "import", "search", "api",
+        [sys.executable, "manage.py", "bench", "import", "search", "api", "scored",
          "--engines", engine, "--entries", "10600", "--rows", "1500",
          "--baseline-rows", "0", "--samples", "10", "--database-prefix", prefix],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=900,
@@ -44,8 +44,11 @@ def test_bench_reports_every_suite_for_the_engine_it_ran_on(tmp_path: Path):
     folder = tmp_path / "bench"
     search = json.loads((folder / "search.json").read_text())
     api = json.loads((folder / "api.json").read_text())
+    scored = json.loads((folder / "scored.json").read_text())
     (imported,) = json.loads((folder / "import.json").read_text())
-    assert list(search) == list(api) == [engine]
+    assert list(search) == list(api) == list(scored) == [engine]
+    assert 0 < scored[engine]["scored_1000_names"]["p50_ms"]
+    assert scored[engine]["found_rate"] > 0.9  # listed customers written otherwise are found
     assert search[engine]["entries"] >= 10_600
     assert search[engine]["fill_seconds"] > 0  # filled in this run
     assert 0 < search[engine]["name_view"]["p50_ms"] <= search[engine]["name_view"]["p95_ms"]
@@ -55,6 +58,7 @@ def test_bench_reports_every_suite_for_the_engine_it_ran_on(tmp_path: Path):
     label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[engine]
     assert re.search(rf"{label} +portal +validate", done.stdout)
     assert "name search p95" in done.stdout and "GET changes/ 10,000 p95" in done.stdout
+    assert "POST checks/ 1,000 names p95" in done.stdout
     if engine == "postgresql":  # the databases it made are gone
         import psycopg
 
