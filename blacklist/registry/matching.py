@@ -25,14 +25,16 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import importlib.util
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from pathlib import Path
 
-from pypinyin.pinyin_dict import pinyin_dict
 from rapidfuzz.distance import Indel
 
 from blacklist.registry.naming import fold_name
@@ -115,9 +117,20 @@ def _strip_tones(syllable: str) -> str:
 
 
 @cache
+def _pinyin_table() -> dict[int, str]:
+    """pypinyin's table of characters' readings (code point -> "zhāng,cháng"), read from its
+    data file: importing the package would load its phrase tables too, some 50 MB a process."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pypinyin is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+    return {int(code): raw for code, raw in json.loads(path.read_text("utf-8")).items()}
+
+
+@cache
 def readings(char: str) -> tuple[str, ...]:
     """The toneless pinyin readings of a character, the most common first; () if none."""
-    raw = pinyin_dict.get(ord(char))
+    raw = _pinyin_table().get(ord(char))
     if not raw:
         return ()
     return tuple(dict.fromkeys(_strip_tones(r) for r in raw.split(",")))
@@ -139,7 +152,7 @@ def is_latin_name(name: str) -> bool:
 
 @cache
 def _syllables() -> frozenset[str]:
-    return frozenset(_strip_tones(r) for raw in pinyin_dict.values() for r in raw.split(","))
+    return frozenset(_strip_tones(r) for raw in _pinyin_table().values() for r in raw.split(","))
 
 
 def split_syllables(letters: str) -> list[str] | None:
