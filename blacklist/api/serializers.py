@@ -195,6 +195,24 @@ class TextField(serializers.CharField):
         return str(data)
 
 
+class NumberField(serializers.FloatField):
+    """Only JSON numbers are numbers: a string or a boolean is refused, not converted."""
+
+    def to_internal_value(self, data: object) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """Only JSON whole numbers: a string, a boolean or a fraction is refused, not converted."""
+
+    def to_internal_value(self, data: object) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ClosedSerializer(serializers.Serializer):
     """Unknown fields are refused: a misspelt `id_number` must not pass unnoticed."""
 
@@ -269,14 +287,14 @@ class CheckSerializer(ClosedSerializer):
         "clients with the `identity` scope only (others are answered in exact mode, and the "
         "answer's `match_mode` says so)",
     )
-    threshold = serializers.FloatField(
+    threshold = NumberField(
         min_value=0.0,
         max_value=1.0,
         default=matching.DEFAULT_THRESHOLD,
         help_text=f"scored mode: the lowest score a candidate may have (default "
         f"{matching.DEFAULT_THRESHOLD}, chosen on the labelled evaluation set)",
     )
-    limit = serializers.IntegerField(
+    limit = WholeNumberField(
         min_value=1,
         max_value=MAX_CANDIDATES,
         default=matching.DEFAULT_LIMIT,
@@ -287,11 +305,6 @@ class CheckSerializer(ClosedSerializer):
     def validate_as_of(self, value):
         if value and value > timezone.localdate():
             raise serializers.ValidationError(_("The date must not lie in the future."))
-        return value
-
-    def validate_threshold(self, value: float) -> float:
-        if not math.isfinite(value):
-            raise serializers.ValidationError(_("A number from 0 to 1."))
         return value
 
 

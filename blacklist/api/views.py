@@ -258,6 +258,12 @@ class Checks(PlatformView):
     tries out what a mask hides is refused whole (`enumeration_suspected`) until midnight,
     and the portal's officials are alerted. A real screening stays far below the limits,
     which grow with the client's volume of the day.
+
+    `match_mode: scored` (clients with `identity` only; others are answered in exact mode)
+    adds to each subject with a name its `candidates`: listed subjects the name may mean
+    (pinyin, homophones, traditional characters, former names and aliases, organisations'
+    legal forms), each with a `score` and an `explanation` per feature, at least `threshold`
+    and at most `limit` of them. `birth_date`, `gender` and `region` are compared too.
     """
 
     shows_identities = True

@@ -234,7 +234,18 @@ def test_a_scored_check_is_logged_like_any_other(bureau: Platform):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("match_mode", "fuzzy"), ("threshold", 1.5), ("threshold", -0.1), ("limit", 0), ("limit", 51)],
+    [
+        ("match_mode", "fuzzy"),
+        ("threshold", 1.5),
+        ("threshold", -0.1),
+        ("threshold", False),
+        ("threshold", "0.5"),
+        ("limit", 0),
+        ("limit", 51),
+        ("limit", "5"),
+        ("limit", True),
+        ("limit", 2.5),
+    ],
 )
 def test_bad_scoring_options_are_refused(bureau: Platform, field: str, value: object):
     response = bureau.check([{"ref": "1", "name": "张伟"}], **{field: value})
