@@ -405,7 +405,7 @@ def csv_text(pairs: list[Pair]) -> str:
 def read_pairs(path: Path = PATH) -> list[Pair]:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return [Pair(**{**row, "label": int(row["label"])}) for row in rows]
+    return [Pair(**{**row, "label": int(row["label"])}) for row in rows]  # type: ignore[arg-type]
 
 
 # --- evaluation --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from blacklist.admin.common import (
     reason_page,
 )
 from blacklist.models import (
+    Alias,
     Entry,
     EntryStatus,
     FormerName,
@@ -28,11 +29,7 @@ from blacklist.models import (
 from blacklist.publication import services as publication
 
 
-class FormerNameInline(admin.TabularInline):
-    """Names the subject was registered under before an import recorded a new spelling."""
-
-    model = FormerName
-    fields = readonly_fields = ("name", "replaced_at", "import_run")
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -43,6 +40,20 @@ class FormerNameInline(admin.TabularInline):
         return False
 
 
+class FormerNameInline(ReadOnlyInline):
+    """Names the subject was registered under before an import recorded a new spelling."""
+
+    model = FormerName
+    fields = readonly_fields = ("name", "replaced_at", "import_run")
+
+
+class AliasInline(ReadOnlyInline):
+    """Other names a list gave for the subject (曾用名/别名 column): scored checks match them."""
+
+    model = Alias
+    fields = readonly_fields = ("name", "import_run", "created_at")
+
+
 @admin.register(Subject)
 class SubjectAdmin(IdentitySearchMixin, ReadOnlyAdmin):
     list_display = ["name", "kind", "id_masked", "gender", "region_name", "created_at"]
@@ -50,7 +61,7 @@ class SubjectAdmin(IdentitySearchMixin, ReadOnlyAdmin):
     search_fields = ["name"]
     search_help_text = _("A full ID number or credit code (exact), or part of a name")
     fields = ["kind", "name", "id_masked", "gender", "region_code", "region_name", "created_at"]
-    inlines = [FormerNameInline]
+    inlines = [FormerNameInline, AliasInline]
 
 
 class RevocationAwaitingFilter(admin.SimpleListFilter):

@@ -156,9 +156,10 @@ def clean_row_reader(columns: dict[str, int], *, today: datetime.date) -> CleanR
             return None
         aliases: tuple[str, ...] = ()
         if texts[aliases_at]:
-            aliases = _aliases(texts[aliases_at])
-            if aliases is None or redaction.contains_id_number(texts[aliases_at]):
+            named = _aliases(texts[aliases_at])
+            if named is None or redaction.contains_id_number(texts[aliases_at]):
                 return None
+            aliases = named
         listing = ListingRow(full_name, ident, offence_text, measures_text, start, end, aliases)
         return texts[seq_at], listing
 

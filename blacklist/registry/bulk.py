@@ -25,7 +25,8 @@ SUBJECT_COLUMNS = (
     "region_code", "region_name",
 )  # fmt: skip
 ENTRY_VALUE_COLUMNS = ("offence", "measures", "term_start", "term_end")
-NAMES = slice(13, 16)  # then aliases, the name's candidate keys, the aliases' keys
+# then aliases, the name's candidate keys, the aliases' keys (PreparedListing's last three)
+ALIASES, NAME_KEYS, ALIAS_KEYS = 13, 14, 15
 LOOKUP_CHUNK = 5000
 
 
@@ -68,7 +69,10 @@ def listings_insert(
         new = {subject_id for subject_id in subject_ids if subject_id > newest}
     match_index.listing_names_write(
         subject_ids,
-        [tuple(row[NAMES]) if len(row) > NAMES.start else ("", "", "") for row in rows],
+        [
+            (row[ALIASES], row[NAME_KEYS], row[ALIAS_KEYS]) if len(row) > ALIASES else ("", "", "")
+            for row in rows
+        ],
         created=new,
         import_run_id=import_run_id,
     )
@@ -203,6 +207,7 @@ class KnownSubject(NamedTuple):
 def subject_lookup(digests: Sequence[str], *, notice_id: int) -> dict[str, KnownSubject]:
     """The subjects known by these digests: their names, and whether the notice lists them."""
     found: dict[str, KnownSubject] = {}
+    params: list[Any]
     with connection.cursor() as cursor:
         for start in range(0, len(digests), LOOKUP_CHUNK):
             chunk = digests[start : start + LOOKUP_CHUNK]

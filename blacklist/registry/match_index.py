@@ -9,6 +9,7 @@ the removal of a draft's rows (removal.py: the keys and aliases of deleted subje
 
 import datetime
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -158,6 +159,7 @@ def candidates_by_key(keys: Sequence[int]) -> dict[int, list[int]]:
     table = _table(MatchKey)
     postgresql = connection.vendor == "postgresql"
     step = 5000 if postgresql else 500  # SQLite: placeholders; PostgreSQL: one array parameter
+    params: list[Any]
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), step):
             chunk = ordered[start : start + step]

@@ -547,7 +547,8 @@ def _birth_date(given: datetime.date | None, listed: datetime.date | None) -> Fe
         return Feature("unknown", 0.0)
     if given == listed:
         return Feature("match", BIRTH_DATE_AGREES, "exact", [given.isoformat()])
-    agreed, differed = [], []
+    agreed: list[str] = []
+    differed: list[str] = []
     for part, a, b in (("year", given.year, listed.year), ("month", given.month, listed.month),
                        ("day", given.day, listed.day)):  # fmt: skip
         (agreed if a == b else differed).append(part)
