@@ -100,13 +100,11 @@ REGION_DIFFERS = -0.1
 # --- normalisation -----------------------------------------------------------------------------
 
 
-def _is_han(char: str) -> bool:
-    code = ord(char)
-    return 0x3400 <= code <= 0x9FFF or 0x20000 <= code <= 0x323AF or 0xF900 <= code <= 0xFAFF
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af]+")
 
 
 def is_han_name(folded: str) -> bool:
-    return bool(folded) and all(_is_han(c) for c in folded)
+    return _HAN.fullmatch(folded) is not None
 
 
 def _strip_tones(syllable: str) -> str:
@@ -234,10 +232,14 @@ def alias_names(cell: str) -> list[str]:
 
 def key_hash(kind: int, text: str, *, secret: bytes) -> int:
     """A key as stored: 64 bits of a keyed BLAKE2b, signed (what both databases' bigint holds)."""
-    digest = hashlib.blake2b(
-        f"{kind}:{text}".encode(), key=secret[:64], digest_size=8, person=b"matchkey"
-    ).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    hasher = _keyed(secret).copy()  # a copy of the keyed state: cheaper than keying again
+    hasher.update(f"{kind}:{text}".encode())
+    return int.from_bytes(hasher.digest(), "big", signed=True)
+
+
+@lru_cache(maxsize=4)
+def _keyed(secret: bytes) -> hashlib.blake2b:
+    return hashlib.blake2b(key=secret[:64], digest_size=8, person=b"matchkey")
 
 
 def pinyin_strings(folded: str, *, limit: int = _MAX_PINYIN_VARIANTS) -> list[str]:
