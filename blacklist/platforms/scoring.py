@@ -16,15 +16,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from blacklist.models import Alias, Entry, FormerName
+from blacklist.models import Entry
 from blacklist.platforms.selectors import ENTRY_FIELDS, entry_documents
 from blacklist.registry import identity, match_index, matching
 
 _CHUNK = 500
-_FACTS = (
-    "subject_id", "subject__kind", "subject__name", "subject__gender",
-    "subject__region_code", "subject__region_name", "subject__id_encrypted",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,85 +52,73 @@ def candidates_find(
     wanted = [{s for k in keys for s in by_key.get(k, ())} for keys in keys_of]
     today = timezone.localdate()
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)
-    facts = _listed_facts(entries, set().union(*wanted))
-    other_names = _other_names(list(facts))
+    rows = _listed_rows(entries, set().union(*wanted))
+    other_names = match_index.other_names(list(rows))
     born: dict[str, datetime.date | None] = {}  # by sealed ID: decrypted once
-    kept: list[list[tuple[int, matching.Scored]]] = []
-    for q, ids in zip(queries, wanted, strict=True):
-        if q is None:
-            kept.append([])
-            continue
-        scored = []
-        for subject_id in ids:
-            fact = facts.get(subject_id)
-            if fact is None:
-                continue  # not listed
-            listed = _listed(fact, other_names.get(subject_id, ()), q.query, born)
-            scored.append((subject_id, matching.score_candidate(q.query, listed)))
-        kept.append(matching.best_candidates(scored, threshold=threshold, limit=limit))
-    documents = _documents(entries, {s for pairs in kept for s, _score in pairs}, today=today)
     answers: list[list[dict[str, Any]] | None] = []
-    for q, pairs in zip(queries, kept, strict=True):
+    for q, ids in zip(queries, wanted, strict=True):
         if q is None:
             answers.append(None)
             continue
-        answers.append(
-            [
-                {
-                    "score": scored.score,
-                    "kind": facts[subject_id][0],
-                    "name": facts[subject_id][1],
-                    "explanation": scored.explanation(),
-                    "entries": documents.get(subject_id, []),
-                }
-                for subject_id, scored in pairs
-                if facts[subject_id][5] not in q.exclude
-            ]
-        )
+        scored = [
+            (subject_id, matching.score_candidate(q.query, listed))
+            for subject_id in ids
+            if subject_id in rows  # listed
+            and (listed := _listed(rows[subject_id][0], other_names.get(subject_id, ()), q, born))
+        ]
+        kept = matching.best_candidates(scored, threshold=threshold, limit=limit)
+        answers.append([_candidate(rows[s], score, today=today) for s, score in kept])
     return answers
 
 
-# kind, name, gender, region code, region name, keyed ID hash (for `exclude`), sealed ID
-_Fact = tuple[str, str, str, str, str, str, str]
+# The candidates' listed entries: the subject's id and keyed ID hash, then ENTRY_FIELDS.
+_OFFSET = 2
+_KIND, _NAME, _SEALED, _GENDER, _CODE, _REGION = (
+    _OFFSET + ENTRY_FIELDS.index(field)
+    for field in (
+        "subject__kind", "subject__name", "subject__id_encrypted", "subject__gender",
+        "subject__region_code", "subject__region_name",
+    )
+)  # fmt: skip
 
 
-def _listed_facts(entries: QuerySet[Entry], subject_ids: set[int]) -> dict[int, _Fact]:
-    """What scoring reads of the candidates that are listed: one query per chunk."""
-    facts: dict[int, _Fact] = {}
+def _listed_rows(entries: QuerySet[Entry], subject_ids: set[int]) -> dict[int, list[tuple]]:
+    """The listed entries of the candidates, by subject, oldest term first: what scoring reads
+    and what the answer shows, in one query per chunk."""
+    found: dict[int, list[tuple]] = defaultdict(list)
     ordered = sorted(subject_ids)
     for start in range(0, len(ordered), _CHUNK):
-        rows = entries.filter(subject_id__in=ordered[start : start + _CHUNK]).values_list(
-            *_FACTS, "subject__id_hmac"
-        )
-        for subject_id, kind, name, gender, code, region, sealed, digest in rows:
-            facts[subject_id] = (kind, name, gender, code, region, digest, sealed)
-    return facts
+        for row in (
+            entries.filter(subject_id__in=ordered[start : start + _CHUNK])
+            .order_by("term_start", "public_id")
+            .values_list("subject_id", "subject__id_hmac", *ENTRY_FIELDS)
+        ):
+            found[row[0]].append(row)
+    return found
 
 
-def _other_names(subject_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-    """Former names and aliases of the candidates (most have none)."""
-    names: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for start in range(0, len(subject_ids), _CHUNK):
-        chunk = subject_ids[start : start + _CHUNK]
-        for model, source in ((FormerName, "former_name"), (Alias, "alias")):
-            for subject_id, name in (
-                model.objects.filter(subject_id__in=chunk)
-                .order_by("subject_id", "id")
-                .values_list("subject_id", "name")
-            ):
-                names[subject_id].append((name, source))
-    return names
+def _candidate(rows: list[tuple], scored: matching.Scored, *, today: datetime.date) -> dict:
+    return {
+        "score": scored.score,
+        "kind": rows[0][_KIND],
+        "name": rows[0][_NAME],
+        "explanation": scored.explanation(),
+        "entries": entry_documents(rows, reveal=True, today=today, offset=_OFFSET),
+    }
 
 
 def _listed(
-    fact: _Fact,
+    row: tuple,
     other_names: Sequence[tuple[str, str]],
-    query: matching.Query,
+    q: ScoredQuery,
     born: dict[str, datetime.date | None],
-) -> matching.Listed:
-    kind, name, gender, code, region, _digest, sealed = fact
+) -> matching.Listed | None:
+    """A candidate as scoring reads it; None for the subject the ID number matched."""
+    if row[1] in q.exclude:
+        return None
+    kind, sealed = row[_KIND], row[_SEALED]
     birth_date = None
-    if query.birth_date is not None and kind == identity.SubjectKind.PERSON:
+    if q.query.birth_date is not None and kind == identity.SubjectKind.PERSON:
         # read from the sealed ID number only when the query gives a date to compare
         if sealed not in born:
             number = identity.decrypt_id(sealed, keys=settings.FIELD_ENCRYPTION_KEYS)
@@ -142,30 +126,13 @@ def _listed(
         birth_date = born[sealed]
     return matching.Listed(
         kind=kind,
-        name=name,
+        name=row[_NAME],
         other_names=tuple(other_names),
         birth_date=birth_date,
-        gender=gender,
-        region_code=code,
-        region_name=region,
+        gender=row[_GENDER],
+        region_code=row[_CODE],
+        region_name=row[_REGION],
     )
-
-
-def _documents(
-    entries: QuerySet[Entry], subject_ids: set[int], *, today: datetime.date
-) -> dict[int, list[dict[str, Any]]]:
-    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    ordered = sorted(subject_ids)
-    for start in range(0, len(ordered), _CHUNK):
-        rows = list(
-            entries.filter(subject_id__in=ordered[start : start + _CHUNK])
-            .order_by("term_start", "public_id")
-            .values_list("subject_id", *ENTRY_FIELDS)
-        )
-        documents = entry_documents(rows, reveal=True, today=today, offset=1)
-        for row, document in zip(rows, documents, strict=True):
-            grouped[row[0]].append(document)
-    return grouped
 
 
 def id_hints(raw: str) -> tuple[datetime.date | None, str, str]:

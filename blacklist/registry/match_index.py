@@ -172,3 +172,30 @@ def candidates_by_key(keys: Sequence[int]) -> dict[int, list[int]]:
             for key, subject_id in cursor.fetchall():
                 found.setdefault(key, []).append(subject_id)
     return found
+
+
+def other_names(subject_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """Former names and aliases of these subjects, as (name, "former_name" or "alias"); most
+    subjects have none. One statement per chunk: a check asks about thousands of candidates."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    former, alias = _table(FormerName), _table(Alias)
+    postgresql = connection.vendor == "postgresql"
+    step = 5000 if postgresql else 400
+    params: list[Any]
+    with connection.cursor() as cursor:
+        for start in range(0, len(subject_ids), step):
+            chunk = list(subject_ids[start : start + step])
+            if postgresql:
+                wanted, params = "= ANY(%s)", [chunk, chunk]
+            else:
+                wanted, params = f"IN ({', '.join(['%s'] * len(chunk))})", chunk + chunk
+            cursor.execute(
+                f"SELECT subject_id, name, 'former_name', 0, id FROM {former} "  # noqa: S608
+                f"WHERE subject_id {wanted} UNION ALL "
+                f"SELECT subject_id, name, 'alias', 1, id FROM {alias} WHERE subject_id {wanted} "
+                "ORDER BY 1, 4, 5",
+                params,
+            )
+            for subject_id, name, source, _order, _id in cursor.fetchall():
+                found.setdefault(subject_id, []).append((name, source))
+    return found

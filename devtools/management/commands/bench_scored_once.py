@@ -116,7 +116,7 @@ def _found(answers: list[bytes], expected: list[list[str]]) -> tuple[int, int, i
     for answer, wanted in zip(answers, expected, strict=True):
         for result, target in zip(json.loads(answer)["results"], wanted, strict=True):
             names = {c["name"] for c in result["candidates"]}
-            candidates += len(names)
+            candidates += len(result["candidates"])
             if target:
                 asked += 1
                 found += target in names
