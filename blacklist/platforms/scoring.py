@@ -52,13 +52,13 @@ def candidates_find(
     wanted = [{s for k in keys for s in by_key.get(k, ())} for keys in keys_of]
     today = timezone.localdate()
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)
-    rows = _listed_rows(entries, set().union(*wanted))
+    rows = _listed_rows(entries, set().union(*wanted), fields=_FACTS)
     other_names = match_index.other_names(list(rows))
     born: dict[str, datetime.date | None] = {}  # by sealed ID: decrypted once
-    answers: list[list[dict[str, Any]] | None] = []
+    kept: list[list[tuple[int, matching.Scored]] | None] = []
     for q, ids in zip(queries, wanted, strict=True):
         if q is None:
-            answers.append(None)
+            kept.append(None)
             continue
         scored = [
             (subject_id, matching.score_candidate(q.query, listed))
@@ -66,42 +66,52 @@ def candidates_find(
             if subject_id in rows  # listed
             and (listed := _listed(rows[subject_id][0], other_names.get(subject_id, ()), q, born))
         ]
-        kept = matching.best_candidates(scored, threshold=threshold, limit=limit)
-        answers.append([_candidate(rows[s], score, today=today) for s, score in kept])
-    return answers
-
-
-# The candidates' listed entries: the subject's id and keyed ID hash, then ENTRY_FIELDS.
-_OFFSET = 2
-_KIND, _NAME, _SEALED, _GENDER, _CODE, _REGION = (
-    _OFFSET + ENTRY_FIELDS.index(field)
-    for field in (
-        "subject__kind", "subject__name", "subject__id_encrypted", "subject__gender",
-        "subject__region_code", "subject__region_name",
+        kept.append(matching.best_candidates(scored, threshold=threshold, limit=limit))
+    # the entries as answered: only of the candidates kept, far fewer than those scored
+    shown = _listed_rows(
+        entries, {s for pairs in kept if pairs for s, _score in pairs}, fields=ENTRY_FIELDS
     )
+    return [
+        # a candidate whose entries ended since it was scored is left out
+        None
+        if pairs is None
+        else [_candidate(shown[s], sc, today=today) for s, sc in pairs if shown.get(s)]
+        for pairs in kept
+    ]
+
+
+# Rows of the candidates' listed entries: the subject's id and keyed ID hash, then fields.
+_OFFSET = 2
+# What scoring reads (rows of every candidate), then what the answer shows (of those kept).
+_FACTS = (
+    "subject__kind", "subject__name", "subject__id_encrypted", "subject__gender",
+    "subject__region_code", "subject__region_name",
 )  # fmt: skip
+_KIND, _NAME, _SEALED, _GENDER, _CODE, _REGION = range(_OFFSET, _OFFSET + len(_FACTS))
 
 
-def _listed_rows(entries: QuerySet[Entry], subject_ids: set[int]) -> dict[int, list[tuple]]:
-    """The listed entries of the candidates, by subject, oldest term first: what scoring reads
-    and what the answer shows, in one query per chunk."""
+def _listed_rows(
+    entries: QuerySet[Entry], subject_ids: set[int], *, fields: Sequence[str]
+) -> dict[int, list[tuple]]:
+    """The listed entries of these subjects, by subject, oldest term first: one query per chunk."""
     found: dict[int, list[tuple]] = defaultdict(list)
     ordered = sorted(subject_ids)
     for start in range(0, len(ordered), _CHUNK):
         for row in (
             entries.filter(subject_id__in=ordered[start : start + _CHUNK])
             .order_by("term_start", "public_id")
-            .values_list("subject_id", "subject__id_hmac", *ENTRY_FIELDS)
+            .values_list("subject_id", "subject__id_hmac", *fields)
         ):
             found[row[0]].append(row)
     return found
 
 
 def _candidate(rows: list[tuple], scored: matching.Scored, *, today: datetime.date) -> dict:
+    first = rows[0][_OFFSET:]
     return {
         "score": scored.score,
-        "kind": rows[0][_KIND],
-        "name": rows[0][_NAME],
+        "kind": first[ENTRY_FIELDS.index("subject__kind")],
+        "name": first[ENTRY_FIELDS.index("subject__name")],
         "explanation": scored.explanation(),
         "entries": entry_documents(rows, reveal=True, today=today, offset=_OFFSET),
     }

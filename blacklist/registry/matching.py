@@ -22,7 +22,6 @@ Pure module: no Django settings, models or database. The key secret is passed in
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
 import importlib.util
@@ -31,7 +30,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -59,7 +58,7 @@ __all__ = [
 
 # Chosen on the labelled evaluation set (tests/registry/matching_eval.csv): see the README.
 DEFAULT_THRESHOLD = 0.7
-DEFAULT_LIMIT = 10
+DEFAULT_LIMIT = 5  # as yente's /match
 
 # What the `name` feature's method and the `name_script` feature may be.
 NAME_METHODS = (
@@ -379,7 +378,7 @@ class Listed:
     region_name: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Feature:
     """One feature of a comparison: how it came out, what it added to the score, and what
     agreed and what did not."""
@@ -387,64 +386,75 @@ class Feature:
     result: str  # "match", "partial", "mismatch" or "unknown" (not given on one side)
     effect: float  # what it added to (or took from) the score
     method: str = ""  # how it was compared (for `name`: exact, same_pinyin, romanised ...)
-    agreed: list[str] = field(default_factory=list)
-    differed: list[str] = field(default_factory=list)
-    matched_name: str = ""  # for `name`: the listed name compared
-    name_source: str = ""  # for `name`: name, former_name or alias
+    agreed: tuple[str, ...] = ()
+    differed: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {
+        return {
             "result": self.result,
             "effect": round(self.effect, 3),
             "method": self.method or None,
-            "agreed": self.agreed,
-            "differed": self.differed,
+            "agreed": list(self.agreed),
+            "differed": list(self.differed),
         }
-        if self.matched_name:
-            data["matched_name"] = self.matched_name
-            data["name_source"] = self.name_source
-        return data
 
 
-@dataclass
+UNKNOWN = Feature("unknown", 0.0)
+
+
+@dataclass(frozen=True)
 class Scored:
+    """A candidate's score and what it is made of; the explanation is built only for the
+    candidates returned (a check scores thousands)."""
+
     score: float
-    features: dict[str, Feature]
+    name: Feature
+    matched_name: str  # the listed name compared: the current one, a former name or an alias
+    name_source: str  # name, former_name or alias
+    script: str  # how the query was written: same, traditional, romanised
+    birth_date: Feature = UNKNOWN
+    gender: Feature = UNKNOWN
+    region: Feature = UNKNOWN
+
+    @property
+    def features(self) -> dict[str, Feature]:
+        script_result = "match" if self.script == "same" else "partial"
+        return {
+            "name": self.name,
+            "name_script": Feature(
+                script_result if self.name.effect else "unknown", 0.0, self.script
+            ),
+            "birth_date": self.birth_date,
+            "gender": self.gender,
+            "region": self.region,
+        }
 
     def explanation(self) -> dict[str, dict[str, object]]:
-        return {name: feature.as_dict() for name, feature in self.features.items()}
+        explained = {name: feature.as_dict() for name, feature in self.features.items()}
+        explained["name"] |= {"matched_name": self.matched_name, "name_source": self.name_source}
+        return explained
 
 
 def score_candidate(query: Query, listed: Listed) -> Scored:
     """The score (0–1) of a listed subject for a query, and the explanation of each feature:
     `name`, `name_script`, `birth_date`, `gender`, `region`."""
-    names = ((listed.name, "name"), *listed.other_names)
-    name, script = max(
-        (
-            _named(query.name, listed_name, source, kind=listed.kind)
-            for listed_name, source in names
-        ),
-        key=lambda pair: pair[0].effect,  # the first of equals: the current name
-    )
-    features = {
-        "name": name,
-        "name_script": Feature(
-            result="match" if script == "same" else "partial" if name.effect else "unknown",
-            effect=0.0,
-            method=script,
-        ),
-        "birth_date": _birth_date(query.birth_date, listed.birth_date),
-        "gender": _gender(query.gender, listed.gender),
-        "region": _region(query.region, listed.region_code, listed.region_name),
-    }
+    name, script = _compared(query.name, listed.name, listed.kind)
+    matched, source = listed.name, "name"
+    for other, other_source in listed.other_names:  # the first of equals: the current name
+        feature, other_script = _compared(query.name, other, listed.kind)
+        if feature.effect > name.effect:
+            name, script, matched, source = feature, other_script, other, other_source
+    birth_date = _birth_date(query.birth_date, listed.birth_date)
+    gender = _gender(query.gender, listed.gender)
+    region = _region(query.region, listed.region_code, listed.region_name)
     # nothing else makes a match of a name that does not match
-    total = sum(f.effect for f in features.values()) if name.effect > 0 else 0.0
-    return Scored(score=round(min(max(total, 0.0), 1.0), 3), features=features)
-
-
-def _named(query: str, listed: str, source: str, *, kind: str) -> tuple[Feature, str]:
-    feature, script = _compared(query, listed, kind)
-    return dataclasses.replace(feature, matched_name=listed, name_source=source), script
+    total = (
+        name.effect + birth_date.effect + gender.effect + region.effect if name.effect > 0 else 0
+    )
+    return Scored(
+        round(min(max(total, 0.0), 1.0), 3), name, matched, source, script,
+        birth_date, gender, region,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=65536)
@@ -459,7 +469,7 @@ def compare_names(query: str, listed: str, *, kind: str) -> tuple[Feature, str]:
     q, t = fold_name(query), fold_name(listed)
     script = _script(query, listed, q, t)
     if q == t:
-        return Feature("match", SCORE_EXACT, "exact", agreed=[t]), script
+        return Feature("match", SCORE_EXACT, "exact", agreed=(t,)), script
     if kind == "organisation":
         return _compare_organisations(query, listed), script
     if is_han_name(q) and is_han_name(t):
@@ -495,11 +505,11 @@ def _compare_han(q: str, t: str) -> Feature:
             differed.append(f"{a}≠{b}")
     if not differed:
         score = SCORE_SAME_PINYIN - HOMOPHONE_STEP * (len(homophones) - 1)
-        return Feature("partial", score, "same_pinyin", agreed + homophones, [])
+        return Feature("partial", score, "same_pinyin", (*agreed, *homophones))
     if len(differed) == 1 and len(q) >= 2:
         score = SCORE_ONE_CHARACTER - HOMOPHONE_STEP * len(homophones)
-        return Feature("partial", score, "one_character", agreed + homophones, differed)
-    return Feature("mismatch", 0.0, "different", agreed + homophones, differed)
+        return Feature("partial", score, "one_character", (*agreed, *homophones), tuple(differed))
+    return Feature("mismatch", 0.0, "different", (*agreed, *homophones), tuple(differed))
 
 
 def _compare_romanised(latin: str, han: str) -> Feature:
@@ -508,20 +518,19 @@ def _compare_romanised(latin: str, han: str) -> Feature:
     candidates = pinyin_strings(han, limit=_MAX_QUERY_VARIANTS)
     for spelling in candidates:
         if spelling == own:
-            return Feature("partial", SCORE_ROMANISED, "romanised", [han, spelling])
+            return Feature("partial", SCORE_ROMANISED, "romanised", (han, spelling))
     for spelling in candidates:
         if spelling in spellings:
-            agreed = [han, spelling]
-            return Feature("partial", SCORE_REORDERED, "reordered", agreed)
-    return Feature("mismatch", 0.0, "different", [], [f"{own}≠{candidates[0]}"])
+            return Feature("partial", SCORE_REORDERED, "reordered", (han, spelling))
+    return Feature("mismatch", 0.0, "different", (), (f"{own}≠{candidates[0]}",))
 
 
 def _compare_latin(query: str, listed: str) -> Feature:
     a, b = latin_words(query), latin_words(listed)
     if "".join(a) == "".join(b):
-        return Feature("match", SCORE_EXACT, "exact", ["".join(a)])
+        return Feature("match", SCORE_EXACT, "exact", ("".join(a),))
     if sorted(a) == sorted(b) and a:
-        return Feature("partial", SCORE_REORDERED, "reordered", a)
+        return Feature("partial", SCORE_REORDERED, "reordered", tuple(a))
     return _fuzzy("".join(sorted(a)), "".join(sorted(b)))
 
 
@@ -532,7 +541,7 @@ def _compare_organisations(query: str, listed: str) -> Feature:
         differed = [f"{form_q or '-'}≠{form_t or '-'}"] if form_q != form_t else []
         if place_q != place_t:
             differed.append(f"({place_q or '-'})≠({place_t or '-'})")
-        return Feature("partial", SCORE_LEGAL_FORM, method, [core_t], differed)
+        return Feature("partial", SCORE_LEGAL_FORM, method, (core_t,), tuple(differed))
     return _fuzzy(core_q or fold_name(query), core_t or fold_name(listed))
 
 
@@ -540,23 +549,23 @@ def _fuzzy(q: str, t: str) -> Feature:
     """Letter by letter: close only when nearly every letter agrees."""
     similarity = Indel.normalized_similarity(q, t)
     if similarity >= 0.9:
-        return Feature("partial", SCORE_FUZZY_CAP * similarity, "similar", [t], [q])
-    return Feature("mismatch", 0.0, "different", [], [f"{q}≠{t}"])
+        return Feature("partial", SCORE_FUZZY_CAP * similarity, "similar", (t,), (q,))
+    return Feature("mismatch", 0.0, "different", (), (f"{q}≠{t}",))
 
 
 def _birth_date(given: datetime.date | None, listed: datetime.date | None) -> Feature:
     if given is None or listed is None:
-        return Feature("unknown", 0.0)
+        return UNKNOWN
     if given == listed:
-        return Feature("match", BIRTH_DATE_AGREES, "exact", [given.isoformat()])
+        return Feature("match", BIRTH_DATE_AGREES, "exact", (given.isoformat(),))
     agreed: list[str] = []
     differed: list[str] = []
     for part, a, b in (("year", given.year, listed.year), ("month", given.month, listed.month),
                        ("day", given.day, listed.day)):  # fmt: skip
         (agreed if a == b else differed).append(part)
     if _typed_otherwise(given, listed):
-        return Feature("partial", 0.0, "transposed", agreed, differed)
-    return Feature("mismatch", BIRTH_DATE_DIFFERS, "exact", agreed, differed)
+        return Feature("partial", 0.0, "transposed", tuple(agreed), tuple(differed))
+    return Feature("mismatch", BIRTH_DATE_DIFFERS, "exact", tuple(agreed), tuple(differed))
 
 
 def _typed_otherwise(a: datetime.date, b: datetime.date) -> bool:
@@ -572,27 +581,27 @@ def _typed_otherwise(a: datetime.date, b: datetime.date) -> bool:
 
 def _gender(given: str, listed: str) -> Feature:
     if not given or not listed:
-        return Feature("unknown", 0.0)
+        return UNKNOWN
     if given == listed:
-        return Feature("match", 0.0, "exact", [given])
-    return Feature("mismatch", GENDER_DIFFERS, "exact", [], [f"{given}≠{listed}"])
+        return Feature("match", 0.0, "exact", (given,))
+    return Feature("mismatch", GENDER_DIFFERS, "exact", (), (f"{given}≠{listed}",))
 
 
 def _region(given: str, code: str, name: str) -> Feature:
     given = given.strip()
     if not given or not (code or name):
-        return Feature("unknown", 0.0)
+        return UNKNOWN
     if given.isdigit() and len(given) in (2, 4, 6):
         if code.startswith(given):
-            return Feature("match", REGION_AGREES, "code", [given])
+            return Feature("match", REGION_AGREES, "code", (given,))
         common = next((n for n in (4, 2) if n <= len(given) and code[:n] == given[:n]), 0)
         if common:
-            return Feature("partial", 0.0, "code", [given[:common]], [given[common:]])
-        return Feature("mismatch", REGION_DIFFERS, "code", [], [given])
+            return Feature("partial", 0.0, "code", (given[:common],), (given[common:],))
+        return Feature("mismatch", REGION_DIFFERS, "code", (), (given,))
     folded = fold_name(given)
     if folded and folded in fold_name(name):
-        return Feature("match", REGION_AGREES, "name", [folded])
-    return Feature("mismatch", REGION_DIFFERS, "name", [], [folded])
+        return Feature("match", REGION_AGREES, "name", (folded,))
+    return Feature("mismatch", REGION_DIFFERS, "name", (), (folded,))
 
 
 def best_candidates(
