@@ -276,3 +276,17 @@ def test_region_codes_and_names_compare(bureau: Platform):
         "mismatch",
     ]
     assert identity.parse_identity(zhang.id_number).region_code == "420106"
+
+
+def test_odd_names_are_answered_not_failed(bureau: Platform):
+    publish([person("张伟"), company("武汉某某科技有限公司", 2)])
+    odd = [
+        "张" * 200, "z" * 200, " ".join(["zhang"] * 33), "Zhang-Wei", "zhang'wei", "ZHANG1 WEI3",
+        "张 Wei", "123", "·", "Ⅻ", "𠀀𠀁", "有限公司", "(武汉)", "Co., Ltd.", "ü",
+        "\u3000张伟\u3000",
+    ]  # fmt: skip
+    results = scored(bureau, [{"ref": str(i), "name": name} for i, name in enumerate(odd)])
+    assert [r["ref"] for r in results] == [str(i) for i in range(len(odd))]
+    assert all(isinstance(r["candidates"], list) for r in results)
+    by_ref = {r["ref"]: r for r in results}
+    assert [c["name"] for c in by_ref["15"]["candidates"]] == ["张伟"]
