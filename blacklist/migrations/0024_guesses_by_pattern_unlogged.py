@@ -16,19 +16,20 @@ def logged(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blacklist', '0023_one_index_per_key'),
+        ("blacklist", "0023_one_index_per_key"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='guess',
-            name='guess_once_a_day',
+            model_name="guess",
+            name="guess_once_a_day",
         ),
         migrations.AddConstraint(
-            model_name='guess',
-            constraint=models.UniqueConstraint(fields=('pattern', 'day', 'actor', 'family', 'guess'), name='guess_once_a_day'),
+            model_name="guess",
+            constraint=models.UniqueConstraint(
+                fields=("pattern", "day", "actor", "family", "guess"), name="guess_once_a_day"
+            ),
         ),
         migrations.RunPython(unlogged, logged),
     ]
