@@ -313,8 +313,8 @@ class Checks(PlatformView):
         }
         return Response(
             {
-                "purpose": receipt["purpose"],
-                "as_of": receipt["as_of"],
+                "purpose": data["purpose"],
+                "as_of": data["as_of"].isoformat() if data.get("as_of") else None,
                 "checked_at": receipt["checked_at"],
                 "results": results,
                 "receipt": receipt,

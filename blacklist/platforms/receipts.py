@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from rest_framework.settings import api_settings
 
 from blacklist.lib import signing
 
@@ -91,7 +93,7 @@ def receipt_issue(
         "purpose": purpose,
         "subjects": len(subjects),
         "subjects_sha256": signing.sha256_hex(list(subjects)),
-        "results_sha256": signing.sha256_hex(list(results)),
+        "results_sha256": signing.sha256_hex(_as_answered(results)),
         "key_id": signing.key_id(key.public_key()),
     }
     return receipt | {"signature": signing.sign(receipt, key)}
@@ -190,6 +192,13 @@ def _check_hash(receipt: Mapping[str, Any], field: str, value: list[Any], what: 
             f"The {what} have SHA-256 {digest or 'of nothing valid'}, the receipt's "
             f"{field} is {receipt[field]}: they were changed, or belong to another check.",
         )
+
+
+def _as_answered(results: Sequence[Any]) -> Any:
+    """The results as the caller reads them: rendered as the API renders its answers (dates,
+    lazy translations and the like become JSON), then parsed."""
+    renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]()
+    return orjson.loads(renderer.render(list(results)))
 
 
 # The settings hold keys as text: each is parsed once.
