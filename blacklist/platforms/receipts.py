@@ -12,7 +12,8 @@ it. The hashes are SHA-256 hex of the canonical JSON of the `subjects` array as 
 sent it and of the `results` array as answered: the platform recomputes both from its own
 request and the answer, and no ID number is written into the receipt.
 
-One signature per answer, however many subjects: signing costs well under a millisecond.
+One signature per answer, however many subjects (a tenth of a millisecond); what grows with
+the answer is hashing it, a few milliseconds for 1,000 results.
 """
 
 import datetime
