@@ -2,6 +2,7 @@
 
 import itertools
 import secrets
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -146,16 +147,21 @@ class QueryLogAdmin(ReadOnlyAdmin):
     search_fields = ["identifiers"]  # shows the box; the search itself is below
     search_help_text = _(
         "A full ID number or a full name: the queries that asked about that person "
-        "(matched on the keyed hashes the log keeps)."
+        "(matched on the keyed hashes the log keeps). Or a check id from a receipt: that check."
     )
+    readonly_fields = ["check_id", "receipt"]
     date_hierarchy = "at"
     list_select_related = ["client"]
     actions = ["export_csv"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        if not search_term.strip():
+        term = search_term.strip()
+        if not term:
             return queryset, False
-        return selectors.query_logs_about(query=search_term.strip(), logs=queryset), False
+        try:
+            return queryset.filter(check_id=uuid.UUID(term)), False
+        except ValueError:  # not a check id: a person
+            return selectors.query_logs_about(query=term, logs=queryset), False
 
     @admin.action(description=_("Export the selected rows as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[QueryLog]) -> HttpResponse:

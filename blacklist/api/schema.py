@@ -116,6 +116,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     allow = {"Allow": {"schema": {"type": "string"}}}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
+            if "security" not in operation:  # a public operation (`keys/`): says so
+                operation["security"] = []
             _tighten_query_parameters(operation)
             responses = operation.setdefault("responses", {})
             for code, description in _errors_of(path, method, operation).items():
@@ -133,7 +135,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
 def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, str]:
     """The error answers one operation can give."""
     parameters = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-    codes = ["401", "403", "405", "406", "429"]
+    # a public operation asks for no key and counts no rate
+    codes = ["401", "403", "405", "406", "429"] if operation["security"] else ["405", "406"]
     if parameters or "requestBody" in operation:
         codes.append("400")
     if "{" in path:

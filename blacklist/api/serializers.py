@@ -25,6 +25,7 @@ from blacklist.models import (
     Snapshot,
     SnapshotAudience,
 )
+from blacklist.platforms.receipts import ALGORITHM, KEY_STATUSES
 from blacklist.platforms.screening import MAX_CHECK_SUBJECTS
 from blacklist.snapshots import services as snapshots
 
@@ -275,11 +276,57 @@ class CheckResultSerializer(serializers.Serializer):
     )
 
 
+class ReceiptSerializer(serializers.Serializer):
+    """What the portal signs of an answer (README, "Receipts")."""
+
+    version = serializers.IntegerField(min_value=1, help_text="of the receipt's form: 1")
+    check_id = serializers.UUIDField(help_text="unique per answer; officials find the check by it")
+    checked_at = serializers.DateTimeField(help_text="as the answer's `checked_at`")
+    as_of = serializers.DateField(allow_null=True, help_text="as the answer's `as_of`")
+    last_seq = serializers.IntegerField(
+        min_value=0,
+        help_text="the version of the list: the answer includes every change of `changes/` "
+        "up to this sequence number",
+    )
+    purpose = serializers.ChoiceField(choices=CheckPurpose.choices)
+    subjects = serializers.IntegerField(min_value=1, help_text="how many subjects were checked")
+    subjects_sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        help_text="SHA-256 (hex) of the canonical JSON of the request's `subjects` as sent",
+    )
+    results_sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        help_text="SHA-256 (hex) of the canonical JSON of the answer's `results`",
+    )
+    key_id = serializers.CharField(help_text="the key that signed it, as `keys/` lists it")
+    signature = serializers.CharField(
+        help_text="Ed25519, base64url, over the canonical JSON of the receipt without "
+        "`signature` (sorted keys, no spaces, UTF-8)"
+    )
+
+
 class CheckResponseSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=CheckPurpose.choices)
     as_of = serializers.DateField(allow_null=True)
     checked_at = serializers.DateTimeField()
     results = CheckResultSerializer(many=True)
+    receipt = ReceiptSerializer(help_text="the answer, signed: verify it with `keys/`")
+
+
+class PublicKeySerializer(serializers.Serializer):
+    key_id = serializers.CharField(help_text="named by the receipts it signed")
+    status = serializers.ChoiceField(
+        choices=KEY_STATUSES,
+        help_text="`current` signs new receipts; a `retired` key signs nothing more, and "
+        "the receipts it signed still verify while it is listed",
+    )
+    algorithm = serializers.ChoiceField(choices=[ALGORITHM])
+    public_key = serializers.CharField(help_text="the key's 32 bytes in base64url")
+    public_key_pem = serializers.CharField(help_text="the same key as PEM (SubjectPublicKeyInfo)")
+
+
+class KeyListSerializer(serializers.Serializer):
+    keys = PublicKeySerializer(many=True, help_text="the current key first")
 
 
 # --- snapshots ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("entries/", views.EntryList.as_view(), name="api-entries"),
     path("entries/<str:public_id>/", views.EntryDetail.as_view(), name="api-entry"),
     path("checks/", views.Checks.as_view(), name="api-checks"),
+    path("keys/", views.Keys.as_view(), name="api-keys"),
     path("changes/", views.Changes.as_view(), name="api-changes"),
     path("exports/", views.Exports.as_view(), name="api-exports"),
     path("exports/<int:pk>/download/", views.ExportDownload.as_view(), name="api-export-download"),

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -27,11 +28,13 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from blacklist.api import serializers
 from blacklist.api.errors import PayloadTooLarge
 from blacklist.api.filters import EntryFilter
 from blacklist.feed import selectors as feed
+from blacklist.feed.changes import last_change_seq
 from blacklist.models import (
     ApiClient,
     ApiScope,
@@ -40,7 +43,7 @@ from blacklist.models import (
     Programme,
     SnapshotAudience,
 )
-from blacklist.platforms import screening
+from blacklist.platforms import receipts, screening
 from blacklist.platforms import selectors as platforms
 from blacklist.platforms.clients import query_log_record
 from blacklist.platforms.screening import MAX_CHECK_SUBJECTS, CheckSubject
@@ -49,6 +52,8 @@ from blacklist.snapshots import downloads
 from blacklist.snapshots import services as snapshots
 
 PAGE_SIZE = re.compile(r"[0-9]{1,4}")
+# Keys change only when an operator rotates them; a client refetches on an unknown key id.
+KEYS_MAX_AGE = 3600
 
 
 class Cursor(CursorPagination):
@@ -280,6 +285,8 @@ class Checks(PlatformView):
         asked = serializers.CheckSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
         data = asked.validated_data
+        # read before the lookups: the answer includes every change up to it
+        last_seq = last_change_seq()
         outcome = screening.checks_run(
             client=self.caller,
             subjects=[
@@ -288,18 +295,29 @@ class Checks(PlatformView):
             ],
             as_of=data.get("as_of"),
         )
+        results = [result.__dict__ for result in outcome.results]
+        receipt = receipts.receipt_issue(
+            purpose=data["purpose"],
+            as_of=data.get("as_of"),
+            last_seq=last_seq,
+            checked_at=timezone.localtime(),
+            subjects=body["subjects"],  # as sent: the caller can hash them again
+            results=results,
+        )
         self.audit = {
             "purpose": data["purpose"],
             "subjects": len(outcome.results),
             "hits": outcome.hits,
             "identifiers": outcome.identifiers,
+            "receipt": receipt,
         }
         return Response(
             {
                 "purpose": data["purpose"],
                 "as_of": data["as_of"].isoformat() if data.get("as_of") else None,
-                "checked_at": timezone.localtime().isoformat(),
-                "results": [result.__dict__ for result in outcome.results],
+                "checked_at": receipt["checked_at"],
+                "results": results,
+                "receipt": receipt,
             }
         )
 
@@ -309,6 +327,41 @@ def _too_many_subjects(count: int) -> str:
         "max": MAX_CHECK_SUBJECTS,
         "count": count,
     }
+
+
+class Keys(APIView):
+    """The public keys that verify the receipts of `checks/`: the key that signs now, then
+    retired keys whose receipts still verify. Public: no API key needed.
+
+    A receipt names its key by `key_id`. Verify its `signature` (Ed25519, base64url) over
+    the canonical JSON of the receipt without `signature`: keys sorted, no spaces, text as
+    UTF-8. Keep the keys you fetched; fetch again when a receipt names a key you do not hold.
+    """
+
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+    throttle_classes: list[type] = []
+
+    @extend_schema(
+        operation_id="keys_list",
+        auth=[],
+        responses=OpenApiResponse(
+            serializers.KeyListSerializer, description="The keys, the current one first."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "Cache-Control",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description=f"public, max-age={KEYS_MAX_AGE}",
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        response = Response({"keys": receipts.key_documents(receipts.published_keys())})
+        patch_cache_control(response, public=True, max_age=KEYS_MAX_AGE)
+        return response
 
 
 class Changes(PlatformView):

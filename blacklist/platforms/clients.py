@@ -2,7 +2,8 @@
 
 import datetime
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from blacklist.models import ApiClient, ApiKey, QueryLog
 from blacklist.platforms.models import DEFAULT_DAILY_SUBJECT_QUOTA
+from blacklist.platforms.receipts import receipt_stored
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ def query_log_record(
     subjects: int = 0,
     hits: int = 0,
     identifiers: Sequence[str] = (),
+    receipt: Mapping[str, Any] | None = None,
 ) -> QueryLog:
     return QueryLog.objects.create(
         client=client,
@@ -78,6 +81,8 @@ def query_log_record(
         subjects=subjects,
         hits=hits,
         identifiers=list(identifiers),
+        check_id=receipt["check_id"] if receipt else None,
+        receipt=receipt_stored(receipt) if receipt else None,
     )
 
 

@@ -244,6 +244,7 @@ class Command(BaseCommand):
             "SECRET_KEY": settings.SECRET_KEY,
             "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+            "RECEIPT_SIGNING_KEY": settings.RECEIPT_SIGNING_KEY,
         }
         started = time.monotonic()
         done = subprocess.run(  # noqa: S603 - our own interpreter and command
