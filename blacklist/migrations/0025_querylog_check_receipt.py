@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blacklist", "0023_one_index_per_key"),
+        ("blacklist", "0024_guesses_by_pattern_unlogged"),
     ]
 
     operations = [
