@@ -97,6 +97,9 @@ def search(request: HttpRequest) -> HttpResponse:
         by=outcome.by,
         searched=outcome.searched,
         query=_search_query(form) + "&",
+        # more matches than a search considers: the visitor is asked to narrow it
+        capped=page.paginator.count > settings.SEARCH_NAME_CANDIDATES,
+        candidates=settings.SEARCH_NAME_CANDIDATES,
     )
 
 
