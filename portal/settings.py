@@ -379,10 +379,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # two fields named status: the entries' keeps the name it had, the keys' gets its own
+    # two fields named status: the entries' keeps the name it had, the keys' gets its own;
+    # subjects and monitors share one kind of subject
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "blacklist.registry.models.EntryStatus.values",
         "KeyStatusEnum": "blacklist.platforms.receipts.KEY_STATUSES",
+        "SubjectKindEnum": ["person", "organisation"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

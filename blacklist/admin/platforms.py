@@ -84,6 +84,18 @@ class ApiClientAdmin(admin.ModelAdmin):
     inlines = [ApiKeyInline]
     actions = ["issue_key", "disable"]
 
+    def save_model(
+        self, request: HttpRequest, obj: ApiClient, form: forms.ModelForm, change: bool
+    ) -> None:
+        """Unticking "active" disables the client through the service, with what that takes."""
+        disabling = change and "active" in form.changed_data and not obj.active
+        if disabling:
+            obj.active = True
+        super().save_model(request, obj, form, change)
+        if disabling:
+            api_clients_disable(clients=ApiClient.objects.filter(pk=obj.pk))
+            obj.active = False
+
     @admin.action(description=_("Issue a new key (shown once)"), permissions=["change"])
     def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> HttpResponse:
         """Asks first, then shows the keys on one page, never in messages or the session

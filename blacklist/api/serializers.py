@@ -25,6 +25,7 @@ from blacklist.models import (
     Snapshot,
     SnapshotAudience,
 )
+from blacklist.monitoring.services import MAX_MONITORS
 from blacklist.platforms.receipts import ALGORITHM, KEY_STATUSES
 from blacklist.platforms.screening import MAX_CHECK_SUBJECTS
 from blacklist.snapshots import services as snapshots
@@ -327,6 +328,96 @@ class PublicKeySerializer(serializers.Serializer):
 
 class KeyListSerializer(serializers.Serializer):
     keys = PublicKeySerializer(many=True, help_text="the current key first")
+
+
+# --- monitors ----------------------------------------------------------------------------------
+
+
+class KeptTextField(TextField):
+    """Text the portal keeps: a NUL character is refused (PostgreSQL cannot store one)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(ProhibitNullCharactersValidator())
+
+
+class MonitorSubjectSerializer(ClosedSerializer):
+    ref = KeptTextField(
+        max_length=100,
+        help_text="your own reference for the customer (an account or customer number), "
+        "unique among your monitors; hits name the customer by it. It must not contain "
+        "the ID number.",
+    )
+    id_number = TextField(
+        max_length=40,
+        help_text="resident ID (18 characters) or unified social credit code; full-width "
+        "characters, spaces, dashes and a lower-case x are accepted. Only its keyed hash is "
+        "kept.",
+    )
+
+
+class MonitorRegistrationSerializer(ClosedSerializer):
+    # No maxItems in the schema: more than the maximum is answered 413, not 400.
+    subjects = serializers.ListField(
+        child=MonitorSubjectSerializer(),
+        min_length=1,
+        help_text=f"at most {MAX_MONITORS:,} customers; more is refused with 413. All are "
+        "registered, or none: any invalid one refuses the request (400, naming each).",
+    )
+
+
+class MonitorRegistrationResponseSerializer(serializers.Serializer):
+    registered = serializers.IntegerField(min_value=0, help_text="refs new to your monitors")
+    updated = serializers.IntegerField(
+        min_value=0,
+        help_text="refs you had registered under another ID number: they now watch this one",
+    )
+    unchanged = serializers.IntegerField(
+        min_value=0, help_text="refs registered before with the same ID number"
+    )
+    already_listed = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the refs of this request whose customer is listed now (in force on a "
+        "published notice, programmes shown only to platforms included), in the order sent; "
+        "`POST checks/` tells the entries",
+    )
+    last_seq = serializers.IntegerField(
+        min_value=0,
+        help_text="`already_listed` covers the change feed up to this sequence number; "
+        "`monitor.hit` reports every later event about these customers",
+    )
+
+
+class MonitorSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["person", "organisation"])
+    registered_at = serializers.DateTimeField(source="created_at")
+    updated_at = serializers.DateTimeField(
+        help_text="when the ref was last registered under another ID number, else as registered"
+    )
+
+
+class MonitorQuerySerializer(QuerySerializer):
+    ref = serializers.CharField(
+        max_length=100, required=False, trim_whitespace=False, help_text="only this ref"
+    )
+
+
+class MonitorRemovalSerializer(ClosedSerializer):
+    # No maxItems in the schema: more than the maximum is answered 413, not 400.
+    refs = serializers.ListField(
+        child=KeptTextField(max_length=100),
+        min_length=1,
+        help_text=f"the refs to stop monitoring, at most {MAX_MONITORS:,}; more is refused "
+        "with 413",
+    )
+
+
+class MonitorRemovalResponseSerializer(serializers.Serializer):
+    removed = serializers.IntegerField(min_value=0, help_text="monitors deleted")
+    unknown = serializers.ListField(
+        child=serializers.CharField(), help_text="refs asked for that you did not monitor"
+    )
 
 
 # --- snapshots ---------------------------------------------------------------------------------

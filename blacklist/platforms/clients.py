@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from blacklist.models import ApiClient, ApiKey, QueryLog
+from blacklist.monitoring import services as monitoring
 from blacklist.platforms.models import DEFAULT_DAILY_SUBJECT_QUOTA
 from blacklist.platforms.receipts import receipt_stored
 
@@ -54,8 +55,12 @@ def api_key_revoke(*, key: ApiKey) -> None:
 
 
 def api_clients_disable(*, clients: QuerySet[ApiClient]) -> int:
-    """Disabled clients are refused from the next request on, with every key they hold."""
-    count = clients.filter(active=True).update(active=False)
+    """Disabled clients are refused from the next request on, with every key they hold, and
+    keep no monitored customers (in the same transaction). Returns how many were active."""
+    with transaction.atomic():
+        ids = list(clients.values_list("pk", flat=True))
+        count = ApiClient.objects.filter(pk__in=ids, active=True).update(active=False)
+        monitoring.monitors_remove_all(client_ids=ids)
     log.info("%d API clients disabled", count)
     return count
 

@@ -26,6 +26,8 @@ CONTRACT_PATHS = {
     "/api/v1/checks/": {"post"},
     "/api/v1/keys/": {"get"},
     "/api/v1/changes/": {"get"},
+    "/api/v1/monitors/": {"get", "post", "delete"},
+    "/api/v1/monitors/{ref}/": {"delete"},
     "/api/v1/exports/": {"get"},
     "/api/v1/exports/{id}/download/": {"get"},
 }
@@ -71,6 +73,27 @@ def test_the_schema_declares_the_key_scheme_and_every_error(schema):
     assert "Needs the scope `feed`" in schema["paths"]["/api/v1/changes/"]["get"]["description"]
     for name in ("CheckRequest", "CheckSubjectRequest"):
         assert schema["components"]["schemas"][name]["additionalProperties"] is False
+
+
+def test_monitors_are_described_with_their_scope_and_bodies(schema):
+    monitors = schema["paths"]["/api/v1/monitors/"]
+    for method in ("get", "post", "delete"):
+        assert "Needs the scope `feed`" in monitors[method]["description"], method
+    assert "monitor.hit" in monitors["post"]["description"]
+    assert {"413", "415", "429"} <= set(monitors["post"]["responses"])
+    removal = monitors["delete"]["requestBody"]["content"]["application/json"]["schema"]
+    assert removal == {"$ref": "#/components/schemas/MonitorRemovalRequest"}
+    schemas = schema["components"]["schemas"]
+    for name in ("MonitorRegistrationRequest", "MonitorSubjectRequest", "MonitorRemovalRequest"):
+        assert schemas[name]["additionalProperties"] is False
+    assert set(schemas["MonitorRegistrationResponse"]["properties"]) == {
+        "registered",
+        "updated",
+        "unchanged",
+        "already_listed",
+        "last_seq",
+    }
+    assert {p["name"] for p in monitors["get"]["parameters"]} == {"ref", "cursor", "page_size"}
 
 
 def test_the_entries_filters_are_documented(schema):
