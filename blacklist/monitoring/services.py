@@ -12,13 +12,14 @@ hit by a later run of the collector (every event after it). Each event is read o
 the transaction that moves the cursor past it, so each (monitor, event) is hit once.
 """
 
+import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 MAX_MONITORS = 100_000  # customers per registration or removal
 CURSOR = "monitor-hits"
 EVENTS_PER_BATCH = 50_000  # change events read per transaction of the collector
-_WRITE_BATCH = 2000
 
 
 # --- registering ---------------------------------------------------------------------------
@@ -158,23 +158,49 @@ def _upsert(client: ApiClient, subjects: Sequence[ParsedSubject], *, since: int)
             client=client, ref__in=refs[start : start + selectors.LOOKUP_CHUNK]
         ).delete()
     now = timezone.now()
-    Monitor.objects.bulk_create(
-        (
-            Monitor(
-                client=client,
-                ref=s.ref,
-                id_hmac=s.digest,
-                kind=s.kind,
-                since_seq=since,
-                created_at=known[s.ref][2] if s.ref in known else now,
-                updated_at=now,
+    _insert(
+        [
+            (
+                client.pk,
+                s.ref,
+                s.digest,
+                s.kind,
+                since,
+                known[s.ref][2] if s.ref in known else now,
+                now,
             )
             for s in subjects
             if s.ref not in known or s.ref in changed
-        ),
-        batch_size=_WRITE_BATCH,
+        ]
     )
     return sum(1 for s in subjects if s.ref not in known), len(changed)
+
+
+_COLUMNS = ("client_id", "ref", "id_hmac", "kind", "since_seq", "created_at", "updated_at")
+
+
+_Row = tuple[int, str, str, str, int, datetime.datetime, datetime.datetime]
+
+
+def _insert(rows: Sequence[_Row]) -> None:
+    """Monitors as rows of _COLUMNS: COPY on PostgreSQL, executemany on SQLite. The ORM's
+    bulk_create spends seconds preparing 100,000 model objects' fields."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Monitor._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in _COLUMNS)
+    with connection.cursor() as wrapper, connection.wrap_database_errors:
+        cursor = wrapper.cursor  # the driver's: the debug wrapper would keep every row
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+            [(*row[:5], adapt(row[5]), adapt(row[6])) for row in rows],
+        )
 
 
 # --- removing ------------------------------------------------------------------------------

@@ -27,13 +27,17 @@ class Command(BaseCommand):
         "django-import-export's bulk mode on the same rows. search: name and ID searches "
         "through the view on a database of N entries, side by side with a naive icontains "
         "query. api: checks of 1,000 IDs and 10,000-event feed pages on the same database, side "
-        "by side with a query per subject and DRF model serializers. Each suite runs on SQLite "
+        "by side with a query per subject and DRF model serializers. monitors: the monitor.hit "
+        "hits of a publication of P entries among M monitors, one set-based query side by side "
+        "with a query per event, in a fresh database. Each suite runs on SQLite "
         "and on PostgreSQL (BENCH_PG_URL, else a local server if one answers), which gets "
         "databases of its own, dropped at the end."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("suites", nargs="*", default=["import", "search", "api"])
+        parser.add_argument(
+            "suites", nargs="*", default=["import", "search", "api"], help="also: monitors"
+        )
         parser.add_argument(
             "--entries", type=int, default=1_000_000, help="size of the search database"
         )
@@ -43,6 +47,15 @@ class Command(BaseCommand):
             type=int,
             default=100_000,
             help="largest size the (much slower) baseline is run on",
+        )
+        parser.add_argument(
+            "--monitors", type=int, default=1_000_000, help="monitors in the monitors suite"
+        )
+        parser.add_argument(
+            "--publication",
+            type=int,
+            default=10_000,
+            help="entries of the publication whose hits the monitors suite computes",
         )
         parser.add_argument(
             "--engines", default=",".join(ENGINES), help="sqlite, postgresql or both"
@@ -74,9 +87,11 @@ class Command(BaseCommand):
         keep: bool,
         database_prefix: str,
         samples: int | None,
+        monitors: int,
+        publication: int,
         **options: object,
     ) -> None:
-        unknown = set(suites) - {"import", "search", "api"}
+        unknown = set(suites) - {"import", "search", "api", "monitors"}
         if unknown:
             raise CommandError(f"unknown suite: {', '.join(sorted(unknown))}")
         self.folder = Path(settings.VAR_DIR) / "bench"
@@ -93,6 +108,8 @@ class Command(BaseCommand):
                     self._search(databases, entries=entries)
                 if "api" in suites:
                     self._api(databases, entries=entries)
+        if "monitors" in suites:
+            self._monitors(monitors=monitors, publication=publication)
 
     # --- the engines -----------------------------------------------------------------------
 
@@ -190,6 +207,52 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {LABELS[engine]}: listed per check of 1,000 sampled subjects: "
                 f"{figures['hits_per_check']}"
+            )
+
+    def _monitors(self, *, monitors: int, publication: int) -> None:
+        command = ["bench_monitors_once", "--monitors", str(monitors)]
+        command += ["--publication", str(publication)]
+        if self.samples:
+            command += ["--rounds", str(self.samples)]
+        done = {}
+        for engine in self.engines:
+            if engine == "postgresql":
+                with self._pg_database(f"{self.prefix}_monitors") as url:
+                    done[engine] = self._run(command, url)
+                continue
+            database = self.folder / "bench-monitors.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+            done[engine] = self._run(command, f"sqlite:///{database}")
+        (self.folder / "monitors.json").write_text(json.dumps(done, indent=2))
+        first = next(iter(done.values()))
+        self.stdout.write(
+            f"\nmonitor hits, {first['monitors']:,} monitors of {first['clients']} platforms, "
+            f"a publication of {first['events']:,} entries ({first['hits']:,} of them monitored)"
+        )
+        self._table(
+            done,
+            [
+                ("hits, one set-based query p50", "hits_set_based", "p50_ms"),
+                ("hits, one set-based query p95", "hits_set_based", "p95_ms"),
+                ("  a query per event p50", "hits_per_event", "p50_ms"),
+                ("collect (hits + deliveries) p50", "collect", "p50_ms"),
+                ("collect (hits + deliveries) p95", "collect", "p95_ms"),
+            ],
+        )
+        for engine, figures in done.items():
+            ours, naive = figures["hits_set_based"]["p50_ms"], figures["hits_per_event"]["p50_ms"]
+            register = figures.get("register")
+            self.stdout.write(
+                f"  {LABELS[engine]}: set-based {naive / ours:.0f}× below a query per event; "
+                f"publication {figures['publish_seconds']:.1f} s; "
+                + (
+                    f"POST monitors/ of {register['customers']:,} new customers "
+                    f"{register['seconds']:.1f} s; "
+                    if register
+                    else ""
+                )
+                + f"fill {figures['fill_seconds']:,.0f} s"
             )
 
     def _import(self, *, rows: str, baseline_rows: int) -> None:
