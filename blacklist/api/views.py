@@ -379,6 +379,7 @@ class Monitors(PlatformView):
 
     required_scope = ApiScope.FEED
     pagination_class = MonitorCursor
+    serializer_class = serializers.MonitorRegistrationSerializer  # what OPTIONS describes
 
     @extend_schema(
         operation_id="monitors_list",
@@ -423,7 +424,9 @@ class Monitors(PlatformView):
         (`listed`, `expired`, `revoked`, `withdrawn`), `seq` its number on `changes/`,
         `entry` the entry's public id. A disabled client's monitors are all removed."""
         subjects = _body_list(request, "subjects")
+        # A refused registration is logged with what it asked for, as far as that can be read.
         self.audit = {"purpose": CheckPurpose.ONGOING_MONITORING, "subjects": len(subjects)}
+        _at_most_max(subjects, "subjects")
         asked = serializers.MonitorRegistrationSerializer(data=request.data)
         errors = {} if asked.is_valid() else _per_item(asked.errors, "subjects")
         # The items that are well formed are checked too, so one answer names every problem.
@@ -459,6 +462,7 @@ class Monitors(PlatformView):
         monitors are deleted. Refs you did not monitor are named in `unknown`. (A tool that
         cannot send a body with DELETE can use `DELETE monitors/{ref}/`.)"""
         refs = _body_list(request, "refs")
+        _at_most_max(refs, "refs")
         asked = serializers.MonitorRemovalSerializer(data=request.data)
         if not asked.is_valid():
             raise ValidationError({"refs": _item_errors(_per_item(asked.errors, "refs"), refs)})
@@ -491,19 +495,20 @@ MAX_ITEM_ERRORS = 1000  # items named in one 400; a list that is wrong throughou
 
 
 def _body_list(request: Request, name: str) -> list[Any]:
-    """The body's list `name` as sent (empty if it is not one), refused with 413 past the
-    maximum before anything in it is read."""
+    """The body's list `name` as sent, or an empty one if it is not a list."""
     body = request.data if isinstance(request.data, dict) else {}
     items = body.get(name)
-    if not isinstance(items, list):
-        return []
+    return items if isinstance(items, list) else []
+
+
+def _at_most_max(items: list[Any], name: str) -> None:
+    """Past the maximum the request is refused (413) before anything in it is read."""
     if len(items) > MAX_MONITORS:
         raise PayloadTooLarge(
             _("At most %(max)d items in `%(name)s`; this request has %(count)d.")
             % {"max": MAX_MONITORS, "name": name, "count": len(items)},
             code="too_many_subjects",
         )
-    return items
 
 
 def _per_item(errors: dict[str, Any], name: str) -> dict[int, Any]:

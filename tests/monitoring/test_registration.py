@@ -123,6 +123,8 @@ def test_more_than_100000_customers_are_refused_before_anything_is_counted(bank:
     assert "At most 100000 items in `subjects`; this request has 100001" in answer.json()["message"]
     assert not Monitor.objects.exists()
     assert guard.quota_take(client=bank.client, subjects=0) == 0
+    (audit,) = QueryLog.objects.filter(endpoint="api-monitors")
+    assert (audit.status_code, audit.subjects, audit.identifiers) == (413, 100_001, [])
 
 
 def test_one_invalid_customer_refuses_all_naming_each_problem_by_path_and_ref(bank: Platform):
@@ -228,6 +230,12 @@ def test_a_client_with_identity_is_not_counted_by_the_guard(bureau: Platform):
 
     assert answer.status_code == 200
     assert answer.json()["already_listed"] == ["r100"]
+
+
+def test_options_describe_the_registration(bank: Platform):
+    answer = bank.http.options("/api/v1/monitors/", **bank.headers())
+    assert answer.status_code == 200
+    assert "subjects" in answer.json()["actions"]["POST"]
 
 
 def test_monitors_are_listed_by_ref_a_page_at_a_time_and_found_by_ref(
