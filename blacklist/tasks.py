@@ -8,6 +8,7 @@ from django.utils import timezone
 from blacklist.guard import services as guard
 from blacklist.importing import pipeline
 from blacklist.models import ImportRun, NameChoice
+from blacklist.monitoring import services as monitoring
 from blacklist.objections import services as objections
 from blacklist.platforms import clients as api_clients
 from blacklist.publication import digests
@@ -102,3 +103,9 @@ def deliver_webhook(delivery_id: int) -> int | None:
 def deliver_due_webhooks() -> int:
     """Every minute: one task per due delivery, so a hanging endpoint holds only its own."""
     return len(webhooks.deliveries_queue_due(now=timezone.now()))
+
+
+@shared_task(autoretry_for=(OperationalError,), time_limit=1800, soft_time_limit=1700, **COMMON)
+def collect_monitor_hits() -> int:
+    """Every minute, and after each change: the monitor.hit deliveries of new change events."""
+    return monitoring.monitor_hits_collect()

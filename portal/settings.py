@@ -2,7 +2,7 @@
 
 DEBUG is off unless set: `make run` (bin/run-dev) and the tests turn it on. Development
 (DEBUG=1) generates its own keys into var/ on first run; production refuses to start without
-SECRET_KEY, ID_LOOKUP_KEY and FIELD_ENCRYPTION_KEYS.
+SECRET_KEY, ID_LOOKUP_KEY, FIELD_ENCRYPTION_KEYS and RECEIPT_SIGNING_KEY.
 """
 
 import base64
@@ -16,6 +16,8 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from blacklist.lib import signing
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.getenv("VAR_DIR", BASE_DIR / "var"))
@@ -40,7 +42,7 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = envbool("DEBUG", "0")
-REQUIRED_KEYS = ("SECRET_KEY", "ID_LOOKUP_KEY", "FIELD_ENCRYPTION_KEYS")
+REQUIRED_KEYS = ("SECRET_KEY", "ID_LOOKUP_KEY", "FIELD_ENCRYPTION_KEYS", "RECEIPT_SIGNING_KEY")
 
 
 def development_keys() -> dict[str, str]:
@@ -67,7 +69,12 @@ def secret(name: str) -> str:
             f"DEBUG is off and these settings are missing: {missing} "
             "(for development, set DEBUG=1 or use `make run`)"
         )
-    return development_keys()[name]
+    keys = development_keys()
+    if name not in keys:  # a var/ made before this key existed
+        raise ImproperlyConfigured(
+            f"{name} is missing from var/dev-keys.json: run `python -m devtools.devenv` to add it"
+        )
+    return keys[name]
 
 
 SECRET_KEY = secret("SECRET_KEY")
@@ -91,6 +98,26 @@ def check_encryption_key(key: str) -> None:
 
 for _key in FIELD_ENCRYPTION_KEYS:
     check_encryption_key(_key)
+
+# Check receipts are signed with this Ed25519 key (base64url of its 32 bytes, or PEM). The
+# public keys of former signing keys, comma separated, stay published at /api/v1/keys/ so that
+# receipts they signed still verify (README, "Receipts").
+RECEIPT_SIGNING_KEY = secret("RECEIPT_SIGNING_KEY")
+RECEIPT_RETIRED_PUBLIC_KEYS = envlist("RECEIPT_RETIRED_PUBLIC_KEYS")
+try:
+    signing.load_private_key(RECEIPT_SIGNING_KEY)
+except ValueError:
+    raise ImproperlyConfigured(
+        "RECEIPT_SIGNING_KEY must be an Ed25519 private key: 32 bytes in base64url, or PEM"
+    ) from None
+for _key in RECEIPT_RETIRED_PUBLIC_KEYS:
+    try:
+        signing.load_public_key(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "RECEIPT_RETIRED_PUBLIC_KEYS: each must be an Ed25519 public key, 32 bytes in "
+            "base64url (as /api/v1/keys/ publishes it) or PEM"
+        ) from None
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
@@ -295,6 +322,9 @@ IMPORT_FILE_RETENTION_DAYS = int(os.getenv("IMPORT_FILE_RETENTION_DAYS", "30"))
 # The public site: per-IP limits (django-ratelimit, on the shared cache) and objections.
 SEARCH_RATE = os.getenv("SEARCH_RATE", "30/m")
 OBJECTION_RATE = os.getenv("OBJECTION_RATE", "5/h")
+# People whose names merely contain the query that a name search considers, at most (everyone
+# of exactly the name typed always is): the work of a search stays bounded on a national list.
+SEARCH_NAME_CANDIDATES = int(os.getenv("SEARCH_NAME_CANDIDATES", "200"))
 RATELIMIT_VIEW = "blacklist.public.views.rate_limited"
 # Behind a proxy, where the client's address comes from (blacklist.lib.client_address): a single
 # header the proxy sets (CLIENT_IP_HEADER=X-Real-IP), or the number of proxies that append to
@@ -349,6 +379,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # two fields named status: the entries' keeps the name it had, the keys' gets its own;
+    # subjects and monitors share one kind of subject
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "blacklist.registry.models.EntryStatus.values",
+        "KeyStatusEnum": "blacklist.platforms.receipts.KEY_STATUSES",
+        "SubjectKindEnum": ["person", "organisation"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "blacklist.api.schema.add_error_responses",

@@ -2,6 +2,7 @@
 
 import itertools
 import secrets
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -83,6 +84,18 @@ class ApiClientAdmin(admin.ModelAdmin):
     inlines = [ApiKeyInline]
     actions = ["issue_key", "disable"]
 
+    def save_model(
+        self, request: HttpRequest, obj: ApiClient, form: forms.ModelForm, change: bool
+    ) -> None:
+        """Unticking "active" disables the client through the service, with what that takes."""
+        disabling = change and "active" in form.changed_data and not obj.active
+        if disabling:
+            obj.active = True
+        super().save_model(request, obj, form, change)
+        if disabling:
+            api_clients_disable(clients=ApiClient.objects.filter(pk=obj.pk))
+            obj.active = False
+
     @admin.action(description=_("Issue a new key (shown once)"), permissions=["change"])
     def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> HttpResponse:
         """Asks first, then shows the keys on one page, never in messages or the session
@@ -146,16 +159,21 @@ class QueryLogAdmin(ReadOnlyAdmin):
     search_fields = ["identifiers"]  # shows the box; the search itself is below
     search_help_text = _(
         "A full ID number or a full name: the queries that asked about that person "
-        "(matched on the keyed hashes the log keeps)."
+        "(matched on the keyed hashes the log keeps). Or a check id from a receipt: that check."
     )
+    readonly_fields = ["check_id", "receipt"]
     date_hierarchy = "at"
     list_select_related = ["client"]
     actions = ["export_csv"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        if not search_term.strip():
+        term = search_term.strip()
+        if not term:
             return queryset, False
-        return selectors.query_logs_about(query=search_term.strip(), logs=queryset), False
+        try:
+            return queryset.filter(check_id=uuid.UUID(term)), False
+        except ValueError:  # not a check id: a person
+            return selectors.query_logs_about(query=term, logs=queryset), False
 
     @admin.action(description=_("Export the selected rows as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[QueryLog]) -> HttpResponse:

@@ -38,6 +38,20 @@ class PlatformAutoSchema(AutoSchema):
             )
         return description.strip()
 
+    def _get_request_body(self, direction: str = "request") -> dict[str, Any] | None:
+        """A DELETE that names what to delete in its body (`monitors/`) documents that body;
+        the generator leaves DELETE bodies out by default."""
+        body = super()._get_request_body(direction)
+        if body is not None or self.method != "DELETE":
+            return body
+        serializer = self.get_request_serializer()
+        if serializer is None:
+            return None
+        schema, required = self._get_request_for_media_type(serializer, direction)
+        if schema is None:
+            return None
+        return {"content": {"application/json": {"schema": schema}}, "required": required}
+
 
 ERROR_CODES = (
     "`invalid` (400, with `fields`), `parse_error` (400), `not_authenticated` and "
@@ -57,7 +71,8 @@ ERRORS = {
     "404-cursor": "An invalid `cursor`: start again without one.",
     "405": "A method this path does not take; `Allow` lists those it does.",
     "406": "An `Accept` header that excludes what this endpoint sends.",
-    "413": "More subjects than one check takes, or a body over the size limit.",
+    "413": "More subjects than one request takes (1,000 per check, 100,000 monitors per "
+    "registration or removal), or a body over the size limit.",
     "415": "A body that is not `application/json`.",
     "429": "Over the client's rate; `Retry-After` says how many seconds to wait.",
     "429-screening": "Over the client's rate (`throttled`), over its daily quota of subjects "
@@ -68,7 +83,13 @@ ERRORS = {
 
 # Request bodies whose unknown fields are refused (a misspelt `id_number` must not pass
 # as a subject given by name alone).
-CLOSED_REQUESTS = ("CheckRequest", "CheckSubjectRequest")
+CLOSED_REQUESTS = (
+    "CheckRequest",
+    "CheckSubjectRequest",
+    "MonitorRegistrationRequest",
+    "MonitorSubjectRequest",
+    "MonitorRemovalRequest",
+)
 
 
 DESCRIPTION = Path(__file__).with_name("description.md")
@@ -116,6 +137,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     allow = {"Allow": {"schema": {"type": "string"}}}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
+            if "security" not in operation:  # a public operation (`keys/`): says so
+                operation["security"] = []
             _tighten_query_parameters(operation)
             responses = operation.setdefault("responses", {})
             for code, description in _errors_of(path, method, operation).items():
@@ -133,12 +156,13 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
 def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, str]:
     """The error answers one operation can give."""
     parameters = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-    codes = ["401", "403", "405", "406", "429"]
+    # a public operation asks for no key and counts no rate
+    codes = ["401", "403", "405", "406", "429"] if operation["security"] else ["405", "406"]
     if parameters or "requestBody" in operation:
         codes.append("400")
     if "{" in path:
         codes.append("404")
-    if method == "post":
+    if method == "post" or "requestBody" in operation:
         codes += ["413", "415"]
     errors = {code: ERRORS[code] for code in sorted(codes)}
     if "cursor" in parameters:

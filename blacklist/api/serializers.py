@@ -26,6 +26,8 @@ from blacklist.models import (
     Snapshot,
     SnapshotAudience,
 )
+from blacklist.monitoring.services import MAX_MONITORS
+from blacklist.platforms.receipts import ALGORITHM, KEY_STATUSES
 from blacklist.platforms.screening import MATCH_MODES, MAX_CANDIDATES, MAX_CHECK_SUBJECTS, Scoring
 from blacklist.registry import matching
 from blacklist.snapshots import services as snapshots
@@ -409,6 +411,35 @@ class CheckResultSerializer(serializers.Serializer):
     )
 
 
+class ReceiptSerializer(serializers.Serializer):
+    """What the portal signs of an answer (README, "Receipts")."""
+
+    version = serializers.IntegerField(min_value=1, help_text="of the receipt's form: 1")
+    check_id = serializers.UUIDField(help_text="unique per answer; officials find the check by it")
+    checked_at = serializers.DateTimeField(help_text="as the answer's `checked_at`")
+    as_of = serializers.DateField(allow_null=True, help_text="as the answer's `as_of`")
+    last_seq = serializers.IntegerField(
+        min_value=0,
+        help_text="the version of the list: the answer includes every change of `changes/` "
+        "up to this sequence number",
+    )
+    purpose = serializers.ChoiceField(choices=CheckPurpose.choices)
+    subjects = serializers.IntegerField(min_value=1, help_text="how many subjects were checked")
+    subjects_sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        help_text="SHA-256 (hex) of the canonical JSON of the request's `subjects` as sent",
+    )
+    results_sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        help_text="SHA-256 (hex) of the canonical JSON of the answer's `results`",
+    )
+    key_id = serializers.CharField(help_text="the key that signed it, as `keys/` lists it")
+    signature = serializers.CharField(
+        help_text="Ed25519, base64url, over the canonical JSON of the receipt without "
+        "`signature` (sorted keys, no spaces, UTF-8)"
+    )
+
+
 class CheckResponseSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=CheckPurpose.choices)
     as_of = serializers.DateField(allow_null=True)
@@ -420,6 +451,113 @@ class CheckResponseSerializer(serializers.Serializer):
     threshold = serializers.FloatField(allow_null=True, help_text="scored mode only")
     limit = serializers.IntegerField(allow_null=True, help_text="scored mode only")
     results = CheckResultSerializer(many=True)
+    receipt = ReceiptSerializer(help_text="the answer, signed: verify it with `keys/`")
+
+
+class PublicKeySerializer(serializers.Serializer):
+    key_id = serializers.CharField(help_text="named by the receipts it signed")
+    status = serializers.ChoiceField(
+        choices=KEY_STATUSES,
+        help_text="`current` signs new receipts; a `retired` key signs nothing more, and "
+        "the receipts it signed still verify while it is listed",
+    )
+    algorithm = serializers.ChoiceField(choices=[ALGORITHM])
+    public_key = serializers.CharField(help_text="the key's 32 bytes in base64url")
+    public_key_pem = serializers.CharField(help_text="the same key as PEM (SubjectPublicKeyInfo)")
+
+
+class KeyListSerializer(serializers.Serializer):
+    keys = PublicKeySerializer(many=True, help_text="the current key first")
+
+
+# --- monitors ----------------------------------------------------------------------------------
+
+
+class KeptTextField(TextField):
+    """Text the portal keeps: a NUL character is refused (PostgreSQL cannot store one)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(ProhibitNullCharactersValidator())
+
+
+class MonitorSubjectSerializer(ClosedSerializer):
+    ref = KeptTextField(
+        max_length=100,
+        help_text="your own reference for the customer (an account or customer number), "
+        "unique among your monitors; hits name the customer by it. It must not contain "
+        "the ID number.",
+    )
+    id_number = TextField(
+        max_length=40,
+        help_text="resident ID (18 characters) or unified social credit code; full-width "
+        "characters, spaces, dashes and a lower-case x are accepted. Only its keyed hash is "
+        "kept.",
+    )
+
+
+class MonitorRegistrationSerializer(ClosedSerializer):
+    # No maxItems in the schema: more than the maximum is answered 413, not 400.
+    subjects = serializers.ListField(
+        child=MonitorSubjectSerializer(),
+        min_length=1,
+        help_text=f"at most {MAX_MONITORS:,} customers; more is refused with 413. All are "
+        "registered, or none: any invalid one refuses the request (400, naming each).",
+    )
+
+
+class MonitorRegistrationResponseSerializer(serializers.Serializer):
+    registered = serializers.IntegerField(min_value=0, help_text="refs new to your monitors")
+    updated = serializers.IntegerField(
+        min_value=0,
+        help_text="refs you had registered under another ID number: they now watch this one",
+    )
+    unchanged = serializers.IntegerField(
+        min_value=0, help_text="refs registered before with the same ID number"
+    )
+    already_listed = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the refs of this request whose customer is listed now (in force on a "
+        "published notice, programmes shown only to platforms included), in the order sent; "
+        "`POST checks/` tells the entries",
+    )
+    last_seq = serializers.IntegerField(
+        min_value=0,
+        help_text="`already_listed` covers the change feed up to this sequence number; "
+        "`monitor.hit` reports every later event about these customers",
+    )
+
+
+class MonitorSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["person", "organisation"])
+    registered_at = serializers.DateTimeField(source="created_at")
+    updated_at = serializers.DateTimeField(
+        help_text="when the ref was last registered under another ID number, else as registered"
+    )
+
+
+class MonitorQuerySerializer(QuerySerializer):
+    ref = serializers.CharField(
+        max_length=100, required=False, trim_whitespace=False, help_text="only this ref"
+    )
+
+
+class MonitorRemovalSerializer(ClosedSerializer):
+    # No maxItems in the schema: more than the maximum is answered 413, not 400.
+    refs = serializers.ListField(
+        child=KeptTextField(max_length=100),
+        min_length=1,
+        help_text=f"the refs to stop monitoring, at most {MAX_MONITORS:,}; more is refused "
+        "with 413",
+    )
+
+
+class MonitorRemovalResponseSerializer(serializers.Serializer):
+    removed = serializers.IntegerField(min_value=0, help_text="monitors deleted")
+    unknown = serializers.ListField(
+        child=serializers.CharField(), help_text="refs asked for that you did not monitor"
+    )
 
 
 def scoring_applied(scoring: Scoring) -> dict[str, object]:

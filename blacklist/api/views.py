@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -27,11 +28,14 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
 from blacklist.api import serializers
 from blacklist.api.errors import PayloadTooLarge
 from blacklist.api.filters import EntryFilter
 from blacklist.feed import selectors as feed
+from blacklist.feed.changes import last_change_seq
 from blacklist.models import (
     ApiClient,
     ApiScope,
@@ -40,15 +44,21 @@ from blacklist.models import (
     Programme,
     SnapshotAudience,
 )
-from blacklist.platforms import screening
+from blacklist.monitoring import selectors as monitors
+from blacklist.monitoring import services as monitoring
+from blacklist.monitoring.services import MAX_MONITORS, MonitorSubject
+from blacklist.platforms import receipts, screening
 from blacklist.platforms import selectors as platforms
 from blacklist.platforms.clients import query_log_record
 from blacklist.platforms.screening import MAX_CHECK_SUBJECTS, CheckSubject, Scoring
 from blacklist.platforms.selectors import ENTRY_FIELDS
+from blacklist.registry import redaction
 from blacklist.snapshots import downloads
 from blacklist.snapshots import services as snapshots
 
 PAGE_SIZE = re.compile(r"[0-9]{1,4}")
+# Keys change only when an operator rotates them; a client refetches on an unknown key id.
+KEYS_MAX_AGE = 3600
 
 
 class Cursor(CursorPagination):
@@ -98,6 +108,10 @@ class EntryCursor(Cursor):
 
 class NoticeCursor(Cursor):
     ordering = ("-published_at", "-id")
+
+
+class MonitorCursor(Cursor):
+    ordering = "ref"  # unique per client
 
 
 class PlatformView(generics.GenericAPIView):
@@ -286,25 +300,38 @@ class Checks(PlatformView):
         asked = serializers.CheckSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
         data = asked.validated_data
+        # read before the lookups: the answer includes every change up to it
+        last_seq = last_change_seq()
         outcome = screening.checks_run(
             client=self.caller,
             subjects=[CheckSubject(**subject) for subject in data["subjects"]],
             as_of=data.get("as_of"),
             scoring_asked=Scoring(data["match_mode"], data["threshold"], data["limit"]),
         )
+        results = [result.as_dict() for result in outcome.results]
+        receipt = receipts.receipt_issue(
+            purpose=data["purpose"],
+            as_of=data.get("as_of"),
+            last_seq=last_seq,
+            checked_at=timezone.localtime(),
+            subjects=body["subjects"],  # as sent: the caller can hash them again
+            results=results,
+        )
         self.audit = {
             "purpose": data["purpose"],
             "subjects": len(outcome.results),
             "hits": outcome.hits,
             "identifiers": outcome.identifiers,
+            "receipt": receipt,
         }
         return Response(
             {
                 "purpose": data["purpose"],
                 "as_of": data["as_of"].isoformat() if data.get("as_of") else None,
-                "checked_at": timezone.localtime().isoformat(),
+                "checked_at": receipt["checked_at"],
                 **serializers.scoring_applied(outcome.scoring),
-                "results": [result.as_dict() for result in outcome.results],
+                "results": results,
+                "receipt": receipt,
             }
         )
 
@@ -313,6 +340,219 @@ def _too_many_subjects(count: int) -> str:
     return _("At most %(max)d subjects per check; this one has %(count)d.") % {
         "max": MAX_CHECK_SUBJECTS,
         "count": count,
+    }
+
+
+class Keys(APIView):
+    """The public keys that verify the receipts of `checks/`: the key that signs now, then
+    retired keys whose receipts still verify. Public: no API key needed.
+
+    A receipt names its key by `key_id`. Verify its `signature` (Ed25519, base64url) over
+    the canonical JSON of the receipt without `signature`: keys sorted, no spaces, text as
+    UTF-8. Keep the keys you fetched; fetch again when a receipt names a key you do not hold.
+    """
+
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+    throttle_classes: list[type] = []
+
+    @extend_schema(
+        operation_id="keys_list",
+        auth=[],
+        responses=OpenApiResponse(
+            serializers.KeyListSerializer, description="The keys, the current one first."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "Cache-Control",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description=f"public, max-age={KEYS_MAX_AGE}",
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        response = Response({"keys": receipts.key_documents(receipts.published_keys())})
+        patch_cache_control(response, public=True, max_age=KEYS_MAX_AGE)
+        return response
+
+
+class Monitors(PlatformView):
+    """A platform's customers, watched for listings: registered, listed and removed here;
+    their hits go out as `monitor.hit` webhooks (blacklist.monitoring)."""
+
+    required_scope = ApiScope.FEED
+    pagination_class = MonitorCursor
+    serializer_class = serializers.MonitorRegistrationSerializer  # what OPTIONS describes
+
+    @extend_schema(
+        operation_id="monitors_list",
+        parameters=[serializers.MonitorQuerySerializer],
+        responses=serializers.MonitorSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        """Your monitors, by `ref` (cursor pages): each customer's `ref`, `kind` and when it
+        was registered. Whether one is listed is not shown here: registering answers that,
+        and `monitor.hit` tells every change after."""
+        query = serializers.MonitorQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = monitors.monitors_of(client=self.caller, ref=query.validated_data.get("ref"))
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(serializers.MonitorSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="monitors_register",
+        request=serializers.MonitorRegistrationSerializer,
+        responses={200: serializers.MonitorRegistrationResponseSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        """Watch up to 100,000 customers (`ref` and ID number or credit code): from now on a
+        `monitor.hit` webhook tells you, by your own `ref`, whenever one of them is listed or
+        leaves the list (expired, revoked, withdrawn). The answer says which of them are
+        listed now.
+
+        All are registered, or none: a request with an invalid ID number, a `ref` given
+        twice or a `ref` that holds the ID number is refused (400, each problem named by its
+        path, `subjects[3].id_number`, and the item's `ref`). Registering a `ref` again
+        changes nothing; with another ID number it watches that one from now on. The portal
+        keeps only your `ref` and a keyed hash of the number, never the number.
+
+        Like a check, every customer counts against the client's daily quota
+        (`quota_exceeded`), and for clients without `identity` the ID numbers are counted by
+        the screening guard (`enumeration_suspected`); a refused registration keeps nothing.
+
+        Hits go to the client's webhook subscriptions that take `monitor.hit` (an official
+        subscribes the client): `data` is `{"hits": [{"ref", "kind", "seq", "entry",
+        "notice", "id_number_masked"}]}`, at most 1,000 hits per delivery, in feed order,
+        once for each customer and change event after `last_seq`. `kind` is the change
+        (`listed`, `expired`, `revoked`, `withdrawn`), `seq` its number on `changes/`,
+        `entry` the entry's public id. A disabled client's monitors are all removed."""
+        subjects = _body_list(request, "subjects")
+        # A refused registration is logged with what it asked for, as far as that can be read.
+        self.audit = {"purpose": CheckPurpose.ONGOING_MONITORING, "subjects": len(subjects)}
+        _at_most_max(subjects, "subjects")
+        asked = serializers.MonitorRegistrationSerializer(data=request.data)
+        errors = {} if asked.is_valid() else _per_item(asked.errors, "subjects")
+        # The items that are well formed are checked too, so one answer names every problem.
+        positions = [i for i, s in enumerate(subjects) if i not in errors]
+        parsed, problems = monitoring.subjects_parse(
+            [
+                MonitorSubject(ref=subjects[i]["ref"], id_number=subjects[i]["id_number"])
+                for i in positions
+            ]
+        )
+        errors |= {positions[i]: found for i, found in problems.items()}
+        if errors:
+            raise ValidationError({"subjects": _item_errors(errors, subjects)})
+        outcome = monitoring.monitors_register(client=self.caller, subjects=parsed)
+        self.audit |= {"hits": len(outcome.already_listed), "identifiers": outcome.identifiers}
+        return Response(
+            {
+                "registered": outcome.registered,
+                "updated": outcome.updated,
+                "unchanged": outcome.unchanged,
+                "already_listed": outcome.already_listed,
+                "last_seq": outcome.since_seq,
+            }
+        )
+
+    @extend_schema(
+        operation_id="monitors_remove",
+        request=serializers.MonitorRemovalSerializer,
+        responses={200: serializers.MonitorRemovalResponseSerializer},
+    )
+    def delete(self, request: Request) -> Response:
+        """Stop watching customers, by `ref` (`{"refs": [...]}`, up to 100,000): their
+        monitors are deleted. Refs you did not monitor are named in `unknown`. (A tool that
+        cannot send a body with DELETE can use `DELETE monitors/{ref}/`.)"""
+        refs = _body_list(request, "refs")
+        _at_most_max(refs, "refs")
+        asked = serializers.MonitorRemovalSerializer(data=request.data)
+        if not asked.is_valid():
+            raise ValidationError({"refs": _item_errors(_per_item(asked.errors, "refs"), refs)})
+        removal = monitoring.monitors_remove(client=self.caller, refs=asked.validated_data["refs"])
+        return Response({"removed": removal.removed, "unknown": removal.unknown})
+
+
+class MonitorDetail(PlatformView):
+    """Stop watching one customer, by your `ref` (percent-encoded in the path); 404 if you
+    do not monitor it."""
+
+    required_scope = ApiScope.FEED
+
+    @extend_schema(
+        operation_id="monitors_remove_one",
+        request=None,
+        responses={200: serializers.MonitorRemovalResponseSerializer},
+    )
+    def delete(self, request: Request, ref: str) -> Response:
+        # No stored ref holds a NUL or is longer (and PostgreSQL cannot compare with a NUL).
+        if "\x00" in ref or len(ref) > 100:
+            raise Http404
+        removal = monitoring.monitors_remove(client=self.caller, refs=[ref])
+        if not removal.removed:
+            raise Http404
+        return Response({"removed": removal.removed, "unknown": []})
+
+
+MAX_ITEM_ERRORS = 1000  # items named in one 400; a list that is wrong throughout needs no more
+
+
+def _body_list(request: Request, name: str) -> list[Any]:
+    """The body's list `name` as sent, or an empty one if it is not a list."""
+    body = request.data if isinstance(request.data, dict) else {}
+    items = body.get(name)
+    return items if isinstance(items, list) else []
+
+
+def _at_most_max(items: list[Any], name: str) -> None:
+    """Past the maximum the request is refused (413) before anything in it is read."""
+    if len(items) > MAX_MONITORS:
+        raise PayloadTooLarge(
+            _("At most %(max)d items in `%(name)s`; this request has %(count)d.")
+            % {"max": MAX_MONITORS, "name": name, "count": len(items)},
+            code="too_many_subjects",
+        )
+
+
+def _per_item(errors: dict[str, Any], name: str) -> dict[int, Any]:
+    """The errors of the list's items by position; errors of the request as a whole (a
+    field missing, unknown or not a list) are raised as they are."""
+    found = errors.get(name)
+    if set(errors) != {name} or not isinstance(found, dict):
+        raise ValidationError(errors)
+    return dict(found)
+
+
+def _item_errors(errors: dict[int, Any], items: list[Any]) -> dict[Any, Any]:
+    """The items' errors by position, each message naming the item's ref where it has one;
+    the first MAX_ITEM_ERRORS items, and how many more there are."""
+    named: dict[Any, Any] = {}
+    for index in sorted(errors)[:MAX_ITEM_ERRORS]:
+        item = items[index]
+        ref = item.get("ref") if isinstance(item, dict) else item
+        problems = errors[index]
+        if isinstance(ref, str) and ref:
+            problems = _with_ref(problems, ref)
+        named[index] = problems
+    if len(errors) > MAX_ITEM_ERRORS:
+        named[api_settings.NON_FIELD_ERRORS_KEY] = [
+            _("%(count)d more items have errors; the first %(shown)d are named.")
+            % {"count": len(errors) - MAX_ITEM_ERRORS, "shown": MAX_ITEM_ERRORS}
+        ]
+    return named
+
+
+def _with_ref(problems: Any, ref: str) -> Any:
+    if isinstance(problems, dict):
+        return {field: _with_ref(found, ref) for field, found in problems.items()}
+    if isinstance(problems, list):
+        return [_with_ref(found, ref) for found in problems]
+    # masked: the answer does not repeat an ID number a ref was refused for holding
+    return _("ref %(ref)s: %(problem)s") % {
+        "ref": redaction.redact_id_numbers(ref),
+        "problem": problems,
     }
 
 

@@ -50,6 +50,7 @@ __all__ = [
 _TOKEN_PREFIX = "g1."  # noqa: S105  (a format tag, not a secret)
 _NONCE = 12
 _OVERHEAD = _NONCE + 16  # nonce and tag
+_FROM_URLSAFE = str.maketrans("-_", "+/")
 
 
 # --- keys -------------------------------------------------------------------------------------
@@ -102,7 +103,8 @@ def unseal_text(token: str, *, keys: Sequence[str], context: bytes) -> str:
     """The value of a `seal_text` token sealed under the same context; ValueError otherwise."""
     ciphers = _ciphers(_key_tuple(keys))
     try:
-        blob = base64.urlsafe_b64decode(token.removeprefix(_TOKEN_PREFIX).encode("ascii"))
+        # base64.urlsafe_b64decode in one step: a feed page opens 10,000 tokens
+        blob = binascii.a2b_base64(token[len(_TOKEN_PREFIX) :].translate(_FROM_URLSAFE))
     except (ValueError, binascii.Error):
         blob = b""
     if token.startswith(_TOKEN_PREFIX) and len(blob) >= _OVERHEAD:

@@ -12,6 +12,7 @@ from blacklist.guard.models import (
     ProbeFamily,
 )
 from blacklist.importing.models import ImportRun, ImportStatus, NameChoice
+from blacklist.monitoring.models import HitCursor, Monitor, MonitoredClient
 from blacklist.objections.models import Objection, ObjectionStatus
 from blacklist.platforms.models import ApiClient, ApiKey, ApiScope, CheckPurpose, QueryLog
 from blacklist.publication.models import Digest
@@ -62,10 +63,13 @@ __all__ = [
     "EnumerationAlert",
     "FormerName",
     "Guess",
+    "HitCursor",
     "ImportRun",
     "ImportStatus",
     "MatchKey",
     "MatchKeyKind",
+    "Monitor",
+    "MonitoredClient",
     "NameChoice",
     "Notice",
     "NoticeQuerySet",

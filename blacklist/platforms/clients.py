@@ -2,7 +2,8 @@
 
 import datetime
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -10,7 +11,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from blacklist.models import ApiClient, ApiKey, QueryLog
+from blacklist.monitoring import services as monitoring
 from blacklist.platforms.models import DEFAULT_DAILY_SUBJECT_QUOTA
+from blacklist.platforms.receipts import receipt_stored
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +55,12 @@ def api_key_revoke(*, key: ApiKey) -> None:
 
 
 def api_clients_disable(*, clients: QuerySet[ApiClient]) -> int:
-    """Disabled clients are refused from the next request on, with every key they hold."""
-    count = clients.filter(active=True).update(active=False)
+    """Disabled clients are refused from the next request on, with every key they hold, and
+    keep no monitored customers (in the same transaction). Returns how many were active."""
+    with transaction.atomic():
+        ids = list(clients.values_list("pk", flat=True))
+        count = ApiClient.objects.filter(pk__in=ids, active=True).update(active=False)
+        monitoring.monitors_remove_all(client_ids=ids)
     log.info("%d API clients disabled", count)
     return count
 
@@ -68,6 +75,7 @@ def query_log_record(
     subjects: int = 0,
     hits: int = 0,
     identifiers: Sequence[str] = (),
+    receipt: Mapping[str, Any] | None = None,
 ) -> QueryLog:
     return QueryLog.objects.create(
         client=client,
@@ -78,6 +86,8 @@ def query_log_record(
         subjects=subjects,
         hits=hits,
         identifiers=list(identifiers),
+        check_id=receipt["check_id"] if receipt else None,
+        receipt=receipt_stored(receipt) if receipt else None,
     )
 
 

@@ -125,6 +125,10 @@ class QueryLog(models.Model):
     identifiers = models.JSONField(
         _("identifiers (keyed HMACs)"), default=list, blank=True, editable=False
     )
+    # A check's receipt (blacklist.platforms.receipts), so that officials can look the check
+    # up by its id: metadata and the results' hash, never the subjects' hash.
+    check_id = models.UUIDField(_("check id"), null=True, blank=True, unique=True, editable=False)
+    receipt = models.JSONField(_("receipt"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("API query")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -162,15 +163,33 @@ def rebuild_index(*, batch_size: int = 20_000) -> int:
         last = batch[-1][0]
 
 
-def subjects_matching_name(folded_query: str) -> RawSQL:
-    """Subject ids whose names contain every pair of the query, for `subject_id__in`."""
+def subjects_matching_name(folded_query: str, *, limit: int | None = None) -> RawSQL:
+    """Subject ids whose names contain every pair of the query, for `subject_id__in`.
+
+    With `limit`: every subject of exactly that name, and at most `limit` others whose names
+    contain the query.
+    """
     grams = query_grams(folded_query)
+    params: list[object]
     if connection.vendor == "postgresql":
-        sql = f"SELECT subject_id FROM {INDEX_TABLE} WHERE grams @> %s::text[]"  # noqa: S608
-        return RawSQL(sql, [grams])  # noqa: S611 - the query is a bound parameter
-    match = " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
-    sql = f"SELECT rowid FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH %s"  # noqa: S608
-    return RawSQL(sql, [match])  # noqa: S611 - the query is a bound parameter
+        found = f"SELECT subject_id FROM {INDEX_TABLE} WHERE grams @> %s::text[]"  # noqa: S608
+        params = [grams]
+    else:
+        match = " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+        found = f"SELECT rowid AS subject_id FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH %s"  # noqa: S608
+        params = [match]
+    if limit is None:
+        return RawSQL(found, params)  # noqa: S611 - the query is a bound parameter
+    subjects = connection.ops.quote_name(Subject._meta.db_table)
+    position = "strpos" if connection.vendor == "postgresql" else "instr"
+    sql = (
+        f"SELECT subject_id FROM (SELECT f.subject_id FROM ({found}) f "  # noqa: S608
+        f"JOIN {subjects} s ON s.id = f.subject_id "
+        f"WHERE {position}(s.name_key, %s) > 0 AND s.name_key <> %s "
+        f"LIMIT %s) c UNION SELECT id FROM {subjects} WHERE name_key = %s"
+    )
+    params += [folded_query, folded_query, limit, folded_query]
+    return RawSQL(sql, params)  # noqa: S611 - every value is a bound parameter
 
 
 # --- the public search ----------------------------------------------------------------------
@@ -276,9 +295,11 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
             found = found.filter(subject__name_key=query.name)
         return SearchOutcome("id_number", identity.mask_id(query.text), found)
     folded = naming.fold_name(query.text)
-    found = _results().filter(
-        subject_id__in=subjects_matching_name(folded), subject__name_key__contains=folded
-    )
+    # A filter may keep only people beyond the first candidates: then every one is considered.
+    narrowed = bool(request.last4 or request.region or request.programme)
+    limit = None if narrowed else settings.SEARCH_NAME_CANDIDATES
+    candidates = subjects_matching_name(folded, limit=limit)
+    found = _results().filter(subject_id__in=candidates, subject__name_key__contains=folded)
     exact_first = Case(When(subject__name_key=folded, then=Value(0)), default=Value(1))
     found = _filtered(found, request).order_by(exact_first, "subject__name_key", "id")
     return SearchOutcome("name", query.text, found)

@@ -5,7 +5,7 @@ import re
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import (
     Http404,
     HttpRequest,
@@ -97,6 +97,9 @@ def search(request: HttpRequest) -> HttpResponse:
         by=outcome.by,
         searched=outcome.searched,
         query=_search_query(form) + "&",
+        # more matches than a search considers: the visitor is asked to narrow it
+        capped=page.paginator.count > settings.SEARCH_NAME_CANDIDATES,
+        candidates=settings.SEARCH_NAME_CANDIDATES,
     )
 
 
@@ -111,14 +114,13 @@ def _search_refused(request: HttpRequest, refused: guard.EnumerationSuspected) -
 
 
 def _results_page(entries: QuerySet[Entry] | list[Entry], number: str | None) -> Page:
-    """A page of results. The first page is read once; when it holds every result, no
-    count query is needed either."""
+    """A page of results. The first page is read once, with the count of all results."""
     paginator = Paginator(entries, RESULTS_PAGE_SIZE)
-    if number in (None, "", "1"):
-        first = list(entries[: RESULTS_PAGE_SIZE + 1])
-        if len(first) <= RESULTS_PAGE_SIZE:
-            return Paginator(first, RESULTS_PAGE_SIZE).page(1)
-        return Page(first[:RESULTS_PAGE_SIZE], 1, paginator)  # only the count is still to run
+    if number in (None, "", "1") and isinstance(entries, QuerySet):
+        # the count rides along with the first page: one query, not two
+        first = list(entries.annotate(matches=Window(Count("*")))[:RESULTS_PAGE_SIZE])
+        paginator.count = first[0].matches if first else 0  # type: ignore[attr-defined]
+        return Page(first, 1, paginator)
     return paginator.get_page(number)
 
 

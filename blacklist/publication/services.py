@@ -489,6 +489,8 @@ def _audit_entries(entry_ids: Sequence[int], *, by: AbstractBaseUser | None, mes
 
 
 def _follow_up(reason: str) -> None:
-    """After commit: rebuild the snapshots and send the webhooks without waiting for the clock."""
+    """After commit: rebuild the snapshots, send the webhooks and tell monitoring platforms
+    of their customers (`monitor.hit`, read from the feed) without waiting for the clock."""
     queue_after_commit("blacklist.tasks.rebuild_snapshots", reason=reason)
     queue_after_commit("blacklist.tasks.deliver_due_webhooks")
+    queue_after_commit("blacklist.tasks.collect_monitor_hits")

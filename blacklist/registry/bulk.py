@@ -207,15 +207,15 @@ class KnownSubject(NamedTuple):
 def subject_lookup(digests: Sequence[str], *, notice_id: int) -> dict[str, KnownSubject]:
     """The subjects known by these digests: their names, and whether the notice lists them."""
     found: dict[str, KnownSubject] = {}
-    params: list[Any]
     with connection.cursor() as cursor:
         for start in range(0, len(digests), LOOKUP_CHUNK):
-            chunk = digests[start : start + LOOKUP_CHUNK]
+            chunk = list(digests[start : start + LOOKUP_CHUNK])
+            params: list[Any]
             if connection.vendor == "postgresql":
                 # one array parameter: thousands of placeholders cost more to parse than to run
                 wanted, params = "= ANY(%s)", [chunk]
             else:
-                wanted, params = f"IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
+                wanted, params = f"IN ({', '.join(['%s'] * len(chunk))})", [*chunk]
             cursor.execute(
                 f"SELECT s.id_hmac, EXISTS (SELECT 1 FROM {_table(Entry)} e "  # noqa: S608
                 f"WHERE e.notice_id = %s AND e.subject_id = s.id), s.name, s.name_key "

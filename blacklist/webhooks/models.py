@@ -12,6 +12,7 @@ class WebhookEvent(models.TextChoices):
     ENTRIES_LISTED = "entries.listed", _("entries listed when their term began")
     ENTRIES_EXPIRED = "entries.expired", _("entries expired")
     ENTRY_REVOKED = "entry.revoked", _("entry revoked")
+    MONITOR_HIT = "monitor.hit", _("a monitored customer listed or off the list")
 
 
 class Subscription(models.Model):

@@ -4,8 +4,9 @@ The emitters run inside the transaction of the change they report and only write
 rows (an outbox): a rollback sends nothing, a commit never loses an event. Sending happens
 afterwards, one delivery per Celery task, so one slow endpoint never holds up the others.
 
-Payloads name no person: no names, no ID numbers, no officials' free text. Platforms fetch
-details through the API with their own scopes.
+Payloads name no person: no names, no full ID numbers, no officials' free text. Platforms
+fetch details through the API with their own scopes. (`monitor.hit` names the platform's own
+customer by the platform's reference, with the ID number masked.)
 """
 
 import datetime
@@ -17,7 +18,7 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +65,7 @@ BACKOFF_MAX = datetime.timedelta(hours=1)
 RETRY_WINDOW = datetime.timedelta(hours=24)
 
 ENTRIES_PER_DELIVERY = 1000  # public ids per entries.listed or entries.expired delivery
+HITS_PER_DELIVERY = 1000  # monitored customers per monitor.hit delivery
 DUE_BATCH = 1000  # deliveries handed out per sweep
 _ERROR_CHARS = 300
 _BODY_CHARS = 200
@@ -300,24 +302,49 @@ def _enqueue(
     parts: Sequence[dict[str, Any]],
 ) -> list[int]:
     """One delivery per part for every subscriber; returns their ids."""
+    return _write(event, [(subscription, data) for subscription in subscribers for data in parts])
+
+
+def _write(
+    event: WebhookEvent, deliveries: Sequence[tuple[Subscription, dict[str, Any]]]
+) -> list[int]:
+    """The outbox rows: one delivery of `data` to each subscription named; returns their ids."""
     now = timezone.now()
     rows = []
-    for subscription in subscribers:
-        for data in parts:
-            event_id = "evt_" + secrets.token_hex(16)
-            payload = {"id": event_id, "type": event.value, "occurred_at": _iso(now), "data": data}
-            rows.append(
-                Delivery(
-                    subscription=subscription,
-                    event=event,
-                    event_id=event_id,
-                    payload=payload,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+    for subscription, data in deliveries:
+        event_id = "evt_" + secrets.token_hex(16)
+        payload = {"id": event_id, "type": event.value, "occurred_at": _iso(now), "data": data}
+        rows.append(
+            Delivery(
+                subscription=subscription,
+                event=event,
+                event_id=event_id,
+                payload=payload,
+                next_attempt_at=now,
+                created_at=now,
             )
+        )
     created = Delivery.objects.bulk_create(rows, batch_size=500)
     return [delivery.pk for delivery in created if delivery.pk is not None]
+
+
+def monitor_hit_clients() -> set[int]:
+    """The clients that would be sent `monitor.hit` now: the only ones whose hits count."""
+    return {subscription.client_id for subscription in _subscribers(WebhookEvent.MONITOR_HIT)}
+
+
+def monitor_hits(*, hits: Mapping[int, Sequence[dict[str, Any]]]) -> list[int]:
+    """Monitored customers listed or off the list, by client id, in feed order: each of the
+    client's subscriptions gets them, HITS_PER_DELIVERY per delivery. A hit names the
+    customer by the platform's own ref and the ID number only masked (see
+    `monitoring.selectors.Hit.payload`)."""
+    deliveries = []
+    for subscription in _subscribers(WebhookEvent.MONITOR_HIT):
+        client_hits = hits.get(subscription.client_id, ())
+        for start in range(0, len(client_hits), HITS_PER_DELIVERY):
+            chunk = list(client_hits[start : start + HITS_PER_DELIVERY])
+            deliveries.append((subscription, {"hits": chunk}))
+    return _write(WebhookEvent.MONITOR_HIT, deliveries)
 
 
 def _subscribers(event: WebhookEvent) -> list[Subscription]:

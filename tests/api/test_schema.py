@@ -24,10 +24,16 @@ CONTRACT_PATHS = {
     "/api/v1/entries/": {"get"},
     "/api/v1/entries/{public_id}/": {"get"},
     "/api/v1/checks/": {"post"},
+    "/api/v1/keys/": {"get"},
     "/api/v1/changes/": {"get"},
+    "/api/v1/monitors/": {"get", "post", "delete"},
+    "/api/v1/monitors/{ref}/": {"delete"},
     "/api/v1/exports/": {"get"},
     "/api/v1/exports/{id}/download/": {"get"},
 }
+
+# Needs no key: the public keys that verify receipts.
+PUBLIC_PATHS = {"/api/v1/keys/"}
 
 
 @pytest.fixture
@@ -47,8 +53,12 @@ def test_the_schema_declares_the_key_scheme_and_every_error(schema):
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            assert {"ApiKey": []} in operation["security"], (path, method)
             codes = set(operation["responses"])
+            if path in PUBLIC_PATHS:
+                assert operation["security"] == [], (path, method)
+                assert codes == {"200", "405", "406"}, (path, method)
+                continue
+            assert {"ApiKey": []} in operation["security"], (path, method)
             assert {"200", "401", "403", "405", "406", "429"} <= codes, (path, method)
             assert "Retry-After" in operation["responses"]["429"]["headers"]
             # 400 where the caller sends something, 404 where a path names an object
@@ -63,6 +73,27 @@ def test_the_schema_declares_the_key_scheme_and_every_error(schema):
     assert "Needs the scope `feed`" in schema["paths"]["/api/v1/changes/"]["get"]["description"]
     for name in ("CheckRequest", "CheckSubjectRequest"):
         assert schema["components"]["schemas"][name]["additionalProperties"] is False
+
+
+def test_monitors_are_described_with_their_scope_and_bodies(schema):
+    monitors = schema["paths"]["/api/v1/monitors/"]
+    for method in ("get", "post", "delete"):
+        assert "Needs the scope `feed`" in monitors[method]["description"], method
+    assert "monitor.hit" in monitors["post"]["description"]
+    assert {"413", "415", "429"} <= set(monitors["post"]["responses"])
+    removal = monitors["delete"]["requestBody"]["content"]["application/json"]["schema"]
+    assert removal == {"$ref": "#/components/schemas/MonitorRemovalRequest"}
+    schemas = schema["components"]["schemas"]
+    for name in ("MonitorRegistrationRequest", "MonitorSubjectRequest", "MonitorRemovalRequest"):
+        assert schemas[name]["additionalProperties"] is False
+    assert set(schemas["MonitorRegistrationResponse"]["properties"]) == {
+        "registered",
+        "updated",
+        "unchanged",
+        "already_listed",
+        "last_seq",
+    }
+    assert {p["name"] for p in monitors["get"]["parameters"]} == {"ref", "cursor", "page_size"}
 
 
 def test_the_entries_filters_are_documented(schema):

@@ -31,6 +31,7 @@ def test_bench_reports_every_suite_for_the_engine_it_ran_on(tmp_path: Path):
         "SECRET_KEY": settings.SECRET_KEY,
         "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "RECEIPT_SIGNING_KEY": settings.RECEIPT_SIGNING_KEY,
     }
     if engine == "postgresql":
         env["BENCH_PG_URL"] = _postgresql_server()

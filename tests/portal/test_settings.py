@@ -8,8 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
+from blacklist.lib import signing
 from blacklist.lib.sealing import generate_encryption_key
 
 CHECK = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"]
@@ -18,6 +20,8 @@ NOT_INHERITED = (
     "SECRET_KEY",
     "ID_LOOKUP_KEY",
     "FIELD_ENCRYPTION_KEYS",
+    "RECEIPT_SIGNING_KEY",
+    "RECEIPT_RETIRED_PUBLIC_KEYS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DEBUG",
     "SECURE_SSL_REDIRECT",
@@ -47,6 +51,7 @@ def production(tmp_path, **extra: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ID_LOOKUP_KEY": secrets.token_urlsafe(32),
         "FIELD_ENCRYPTION_KEYS": generate_encryption_key(),
+        "RECEIPT_SIGNING_KEY": signing.generate_signing_key(),
         **extra,
     }
 
@@ -54,11 +59,22 @@ def production(tmp_path, **extra: str) -> dict[str, str]:
 def test_production_refuses_to_start_without_keys(tmp_path):
     result = run_with({"DEBUG": "0", "VAR_DIR": str(tmp_path), "ALLOWED_HOSTS": "portal.example"})
     assert result.returncode != 0
-    assert "SECRET_KEY, ID_LOOKUP_KEY, FIELD_ENCRYPTION_KEYS" in result.stderr
+    assert "SECRET_KEY, ID_LOOKUP_KEY, FIELD_ENCRYPTION_KEYS, RECEIPT_SIGNING_KEY" in result.stderr
     assert not (tmp_path / "dev-keys.json").exists()
 
 
+def test_production_refuses_to_start_without_the_receipt_signing_key(tmp_path):
+    environment = production(tmp_path)
+    del environment["RECEIPT_SIGNING_KEY"]
+
+    result = run_with({"DEBUG": "0", **environment})
+
+    assert result.returncode != 0
+    assert "these settings are missing: RECEIPT_SIGNING_KEY" in result.stderr
+
+
 def test_production_starts_with_keys_from_the_environment(tmp_path):
+    retired = signing.load_private_key(signing.generate_signing_key()).public_key()
     result = run_with(
         {
             "DEBUG": "0",
@@ -67,9 +83,38 @@ def test_production_starts_with_keys_from_the_environment(tmp_path):
             "SECRET_KEY": "x" * 60 + "production-secret-key-with-enough-entropy",
             "ID_LOOKUP_KEY": "lookup-key-for-tests",
             "FIELD_ENCRYPTION_KEYS": ",".join(generate_encryption_key() for _ in "ab"),
+            "RECEIPT_SIGNING_KEY": pem_private_key(),
+            "RECEIPT_RETIRED_PUBLIC_KEYS": signing.public_key_text(retired),
         }
     )
     assert result.returncode == 0, result.stderr
+
+
+def pem_private_key() -> str:
+    """A signing key as `openssl genpkey -algorithm ed25519` writes it: PEM is accepted too."""
+    key = signing.load_private_key(signing.generate_signing_key())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"RECEIPT_SIGNING_KEY": "not-a-key"},
+        {"RECEIPT_SIGNING_KEY": generate_encryption_key()[:-4]},  # 29 bytes
+        {"RECEIPT_RETIRED_PUBLIC_KEYS": "not-a-key"},
+    ],
+    ids=["signing", "signing-short", "retired"],
+)
+def test_production_refuses_a_malformed_receipt_key(tmp_path, wrong):
+    result = run_with(production(tmp_path, **wrong))
+
+    name = next(iter(wrong))
+    assert result.returncode != 0
+    assert f"{name}" in result.stderr and "Ed25519" in result.stderr
 
 
 def test_production_refuses_a_malformed_encryption_key(tmp_path):
@@ -106,9 +151,33 @@ def test_development_keys_are_made_once_by_the_devenv_command(tmp_path):
     assert made.returncode == again.returncode == started.returncode == 0, started.stderr
     assert "created" in made.stdout and again.stdout == ""
     assert (var / "dev-keys.json").read_text() == keys
-    assert set(json.loads(keys)) == {"SECRET_KEY", "ID_LOOKUP_KEY", "FIELD_ENCRYPTION_KEYS"}
+    assert set(json.loads(keys)) == {
+        "SECRET_KEY",
+        "ID_LOOKUP_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "RECEIPT_SIGNING_KEY",
+    }
     assert (var / "dev-keys.json").stat().st_mode & 0o777 == 0o600
     assert (var / "broker" / "queue").is_dir()
+
+
+def test_the_devenv_command_adds_a_new_key_to_an_older_key_file_and_keeps_the_others(tmp_path):
+    var = tmp_path / "var"
+    env = {"DEBUG": "1", "VAR_DIR": str(var)}
+    run_with(env, [sys.executable, "-m", "devtools.devenv"])
+    held = json.loads((var / "dev-keys.json").read_text())
+    older = {name: key for name, key in held.items() if name != "RECEIPT_SIGNING_KEY"}
+    (var / "dev-keys.json").write_text(json.dumps(older))
+
+    refused = run_with(env)
+    added = run_with(env, [sys.executable, "-m", "devtools.devenv"])
+    started = run_with(env)
+
+    assert refused.returncode != 0 and "python -m devtools.devenv" in refused.stderr
+    assert added.returncode == started.returncode == 0, started.stderr
+    now = json.loads((var / "dev-keys.json").read_text())
+    assert now.items() >= older.items() and now["RECEIPT_SIGNING_KEY"]
+    assert (var / "dev-keys.json").stat().st_mode & 0o777 == 0o600
 
 
 def test_the_clock_is_china_standard_time():

@@ -183,3 +183,21 @@ def test_an_id_number_in_any_field_of_a_name_search_keeps_it_out_of_the_address(
 
     assert response.status_code == 200  # answered in place, not redirected to ?region=…
     assert typed_in_region not in response.content.decode()
+
+
+def test_a_family_no_longer_limited_for_everyone_leaves_the_search_working(settings):
+    """Settings may change during a day: guesses counted under a limit since removed do
+    not break the count (they once raised a KeyError, a 500 for every name search)."""
+    publish([Person(NAME, target_at(0)[0])])
+    everyone = settings.GUARD_LIMITS_EVERYONE
+    settings.GUARD_LIMITS_EVERYONE = {
+        **everyone,
+        "search": {**everyone["search"], ProbeFamily.NAME_PATTERN: 1000},
+    }
+    assert visitor().get("/search/", {"q": NAME}).status_code == 200
+    settings.GUARD_LIMITS_EVERYONE = everyone
+
+    response = visitor().get("/search/", {"q": NAME})
+
+    assert response.status_code == 200
+    assert len(results(response.content.decode())) == 1

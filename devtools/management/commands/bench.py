@@ -29,13 +29,20 @@ class Command(BaseCommand):
         "query. api: checks of 1,000 IDs and 10,000-event feed pages on the same database, side "
         "by side with a query per subject and DRF model serializers. scored: checks of 1,000 "
         "name-only subjects in scored mode on the same database, side by side with rapidfuzz "
-        "over all names. Each suite runs on SQLite "
+        "over all names. monitors: the monitor.hit "
+        "hits of a publication of P entries among M monitors, one set-based query side by side "
+        "with a query per event, in a fresh database. Each suite runs on SQLite "
         "and on PostgreSQL (BENCH_PG_URL, else a local server if one answers), which gets "
         "databases of its own, dropped at the end."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("suites", nargs="*", default=["import", "search", "api", "scored"])
+        parser.add_argument(
+            "suites",
+            nargs="*",
+            default=["import", "search", "api", "scored"],
+            help="also: monitors",
+        )
         parser.add_argument(
             "--entries", type=int, default=1_000_000, help="size of the search database"
         )
@@ -45,6 +52,15 @@ class Command(BaseCommand):
             type=int,
             default=100_000,
             help="largest size the (much slower) baseline is run on",
+        )
+        parser.add_argument(
+            "--monitors", type=int, default=1_000_000, help="monitors in the monitors suite"
+        )
+        parser.add_argument(
+            "--publication",
+            type=int,
+            default=10_000,
+            help="entries of the publication whose hits the monitors suite computes",
         )
         parser.add_argument(
             "--engines", default=",".join(ENGINES), help="sqlite, postgresql or both"
@@ -76,9 +92,11 @@ class Command(BaseCommand):
         keep: bool,
         database_prefix: str,
         samples: int | None,
+        monitors: int,
+        publication: int,
         **options: object,
     ) -> None:
-        unknown = set(suites) - {"import", "search", "api", "scored"}
+        unknown = set(suites) - {"import", "search", "api", "scored", "monitors"}
         if unknown:
             raise CommandError(f"unknown suite: {', '.join(sorted(unknown))}")
         self.folder = Path(settings.VAR_DIR) / "bench"
@@ -97,6 +115,8 @@ class Command(BaseCommand):
                     self._api(databases, entries=entries)
                 if "scored" in suites:
                     self._scored(databases, entries=entries)
+        if "monitors" in suites:
+            self._monitors(monitors=monitors, publication=publication)
 
     # --- the engines -----------------------------------------------------------------------
 
@@ -216,6 +236,52 @@ class Command(BaseCommand):
                 f"{figures['naive_found_rate']:.1%}"
             )
 
+    def _monitors(self, *, monitors: int, publication: int) -> None:
+        command = ["bench_monitors_once", "--monitors", str(monitors)]
+        command += ["--publication", str(publication)]
+        if self.samples:
+            command += ["--rounds", str(self.samples)]
+        done = {}
+        for engine in self.engines:
+            if engine == "postgresql":
+                with self._pg_database(f"{self.prefix}_monitors") as url:
+                    done[engine] = self._run(command, url)
+                continue
+            database = self.folder / "bench-monitors.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+            done[engine] = self._run(command, f"sqlite:///{database}")
+        (self.folder / "monitors.json").write_text(json.dumps(done, indent=2))
+        first = next(iter(done.values()))
+        self.stdout.write(
+            f"\nmonitor hits, {first['monitors']:,} monitors of {first['clients']} platforms, "
+            f"a publication of {first['events']:,} entries ({first['hits']:,} of them monitored)"
+        )
+        self._table(
+            done,
+            [
+                ("hits, one set-based query p50", "hits_set_based", "p50_ms"),
+                ("hits, one set-based query p95", "hits_set_based", "p95_ms"),
+                ("  a query per event p50", "hits_per_event", "p50_ms"),
+                ("collect (hits + deliveries) p50", "collect", "p50_ms"),
+                ("collect (hits + deliveries) p95", "collect", "p95_ms"),
+            ],
+        )
+        for engine, figures in done.items():
+            ours, naive = figures["hits_set_based"]["p50_ms"], figures["hits_per_event"]["p50_ms"]
+            register = figures.get("register")
+            self.stdout.write(
+                f"  {LABELS[engine]}: set-based {naive / ours:.0f}× below a query per event; "
+                f"publication {figures['publish_seconds']:.1f} s; "
+                + (
+                    f"POST monitors/ of {register['customers']:,} new customers "
+                    f"{register['seconds']:.1f} s; "
+                    if register
+                    else ""
+                )
+                + f"fill {figures['fill_seconds']:,.0f} s"
+            )
+
     def _import(self, *, rows: str, baseline_rows: int) -> None:
         results = []
         for size in (int(part) for part in rows.split(",")):
@@ -268,6 +334,7 @@ class Command(BaseCommand):
             "SECRET_KEY": settings.SECRET_KEY,
             "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+            "RECEIPT_SIGNING_KEY": settings.RECEIPT_SIGNING_KEY,
         }
         started = time.monotonic()
         done = subprocess.run(  # noqa: S603 - our own interpreter and command

@@ -12,7 +12,7 @@ def build(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blacklist", "0023_one_index_per_key"),
+        ("blacklist", "0027_monitor_hits_schedule"),
     ]
 
     operations = [
