@@ -3,6 +3,8 @@ per feature, for clients with the `identity` scope only."""
 
 import dataclasses
 import datetime
+import hashlib
+import json
 
 import pytest
 
@@ -290,3 +292,12 @@ def test_odd_names_are_answered_not_failed(bureau: Platform):
     assert all(isinstance(r["candidates"], list) for r in results)
     by_ref = {r["ref"]: r for r in results}
     assert [c["name"] for c in by_ref["15"]["candidates"]] == ["张伟"]
+
+
+def test_a_scored_answer_is_signed_with_its_candidates(bureau: Platform):
+    publish([person("张伟")])
+    response = bureau.check([{"ref": "1", "name": "Zhang Wei"}], match_mode="scored")
+    body = response.json()
+    assert body["results"][0]["candidates"][0]["score"] == 0.9
+    text = json.dumps(body["results"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert body["receipt"]["results_sha256"] == hashlib.sha256(text.encode()).hexdigest()
