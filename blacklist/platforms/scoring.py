@@ -68,14 +68,10 @@ def candidates_find(
         ]
         kept.append(matching.best_candidates(scored, threshold=threshold, limit=limit))
     # the entries as answered: only of the candidates kept, far fewer than those scored
-    shown = _listed_rows(
-        entries, {s for pairs in kept if pairs for s, _score in pairs}, fields=ENTRY_FIELDS
-    )
+    shown = _documents(entries, {s for pairs in kept if pairs for s, _score in pairs}, today=today)
     return [
         # a candidate whose entries ended since it was scored is left out
-        None
-        if pairs is None
-        else [_candidate(shown[s], sc, today=today) for s, sc in pairs if shown.get(s)]
+        None if pairs is None else [_candidate(shown[s], sc) for s, sc in pairs if s in shown]
         for pairs in kept
     ]
 
@@ -97,23 +93,38 @@ def _listed_rows(
     found: dict[int, list[tuple]] = defaultdict(list)
     ordered = sorted(subject_ids)
     for start in range(0, len(ordered), _CHUNK):
-        for row in (
-            entries.filter(subject_id__in=ordered[start : start + _CHUNK])
-            .order_by("term_start", "public_id")
-            .values_list("subject_id", "subject__id_hmac", *fields)
-        ):
+        chunk = entries.filter(subject_id__in=ordered[start : start + _CHUNK])
+        if fields is ENTRY_FIELDS:  # shown, oldest term first; scoring needs no order
+            chunk = chunk.order_by("term_start", "public_id")
+        else:
+            chunk = chunk.order_by()
+        for row in chunk.values_list("subject_id", "subject__id_hmac", *fields):
             found[row[0]].append(row)
     return found
 
 
-def _candidate(rows: list[tuple], scored: matching.Scored, *, today: datetime.date) -> dict:
-    first = rows[0][_OFFSET:]
+def _documents(
+    entries: QuerySet[Entry], subject_ids: set[int], *, today: datetime.date
+) -> dict[int, list[dict[str, Any]]]:
+    """The entries of the candidates kept, as the API shows them, by subject: built at once."""
+    rows = [row for found in _listed_rows(entries, subject_ids, fields=ENTRY_FIELDS).values()
+            for row in found]  # fmt: skip
+    documents: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row, document in zip(
+        rows, entry_documents(rows, reveal=True, today=today, offset=_OFFSET), strict=True
+    ):
+        documents[row[0]].append(document)
+    return documents
+
+
+def _candidate(documents: list[dict[str, Any]], scored: matching.Scored) -> dict[str, Any]:
+    subject = documents[0]["subject"]
     return {
         "score": scored.score,
-        "kind": first[ENTRY_FIELDS.index("subject__kind")],
-        "name": first[ENTRY_FIELDS.index("subject__name")],
+        "kind": subject["kind"],
+        "name": subject["name"],
         "explanation": scored.explanation(),
-        "entries": entry_documents(rows, reveal=True, today=today, offset=_OFFSET),
+        "entries": documents,
     }
 
 
