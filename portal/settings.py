@@ -322,9 +322,9 @@ IMPORT_FILE_RETENTION_DAYS = int(os.getenv("IMPORT_FILE_RETENTION_DAYS", "30"))
 # The public site: per-IP limits (django-ratelimit, on the shared cache) and objections.
 SEARCH_RATE = os.getenv("SEARCH_RATE", "30/m")
 OBJECTION_RATE = os.getenv("OBJECTION_RATE", "5/h")
-# People whose names merely contain the query that a name search considers, at most (everyone
-# of exactly the name typed always is): the work of a search stays bounded on a national list.
-SEARCH_NAME_CANDIDATES = int(os.getenv("SEARCH_NAME_CANDIDATES", "200"))
+# People a name search considers, at most: of exactly the name typed, and as many others whose
+# names contain it. The work of a search stays bounded on a national list.
+SEARCH_NAME_CANDIDATES = int(os.getenv("SEARCH_NAME_CANDIDATES", "100"))
 RATELIMIT_VIEW = "blacklist.public.views.rate_limited"
 # Behind a proxy, where the client's address comes from (blacklist.lib.client_address): a single
 # header the proxy sets (CLIENT_IP_HEADER=X-Real-IP), or the number of proxies that append to

@@ -166,8 +166,8 @@ def rebuild_index(*, batch_size: int = 20_000) -> int:
 def subjects_matching_name(folded_query: str, *, limit: int | None = None) -> RawSQL:
     """Subject ids whose names contain every pair of the query, for `subject_id__in`.
 
-    With `limit`: every subject of exactly that name, and at most `limit` others whose names
-    contain the query.
+    With `limit`: at most `limit` subjects of exactly that name, and at most `limit` others
+    whose names contain the query.
     """
     grams = query_grams(folded_query)
     params: list[object]
@@ -186,9 +186,10 @@ def subjects_matching_name(folded_query: str, *, limit: int | None = None) -> Ra
         f"SELECT subject_id FROM (SELECT f.subject_id FROM ({found}) f "  # noqa: S608
         f"JOIN {subjects} s ON s.id = f.subject_id "
         f"WHERE {position}(s.name_key, %s) > 0 AND s.name_key <> %s "
-        f"LIMIT %s) c UNION SELECT id FROM {subjects} WHERE name_key = %s"
+        f"LIMIT %s) c UNION SELECT subject_id FROM (SELECT id AS subject_id FROM {subjects} "
+        "WHERE name_key = %s LIMIT %s) e"
     )
-    params += [folded_query, folded_query, limit, folded_query]
+    params += [folded_query, folded_query, limit, folded_query, limit]
     return RawSQL(sql, params)  # noqa: S611 - every value is a bound parameter
 
 
