@@ -18,7 +18,7 @@ from django.utils import timezone
 from blacklist.models import Alias, FormerName, MatchKey, Subject
 from blacklist.registry import identity, matching, naming
 
-BATCH = 50_000
+BATCH = 200_000  # keys per statement: a write of 25,000 rows makes some 125,000
 
 
 def _table(model: type) -> str:
@@ -27,7 +27,9 @@ def _table(model: type) -> str:
 
 def keys_insert(rows: Iterable[tuple[int, int, int]]) -> int:
     """Add (subject id, kind, key) rows; rows already there are left alone. Returns rows given."""
-    rows = list(rows)
+    # In the order of the key: the (key, subject) index takes them in one sweep per batch
+    # instead of a page at random for each (the keys are hashes).
+    rows = sorted(rows, key=lambda row: row[2])
     if not rows:
         return 0
     table = _table(MatchKey)
@@ -39,7 +41,7 @@ def keys_insert(rows: Iterable[tuple[int, int, int]]) -> int:
                 cursor.execute(
                     f"INSERT INTO {table} (subject_id, kind, key) "  # noqa: S608
                     "SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[]) "
-                    "ON CONFLICT DO NOTHING",
+                    "ORDER BY 3 ON CONFLICT DO NOTHING",
                     [[r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch]],
                 )
         else:
