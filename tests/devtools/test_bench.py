@@ -22,12 +22,12 @@ def _postgresql_server() -> str:
     return f"postgres://{database['USER']}@{host}:{port}/postgres"
 
 
-def test_bench_reports_every_suite_for_the_engine_it_ran_on(tmp_path: Path):
-    engine = connection.vendor
-    prefix = f"bench_test_{uuid.uuid4().hex[:8]}"
+def bench_env(folder: Path, engine: str) -> dict[str, str]:
+    """`manage.py bench` in a process of its own, with production settings, writing under
+    `folder`, on the suite's engine."""
     env = os.environ | {
         "DEBUG": "0",
-        "VAR_DIR": str(tmp_path),
+        "VAR_DIR": str(folder),
         "SECRET_KEY": settings.SECRET_KEY,
         "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
@@ -35,6 +35,13 @@ def test_bench_reports_every_suite_for_the_engine_it_ran_on(tmp_path: Path):
     }
     if engine == "postgresql":
         env["BENCH_PG_URL"] = _postgresql_server()
+    return env
+
+
+def test_bench_reports_every_suite_for_the_engine_it_ran_on(tmp_path: Path):
+    engine = connection.vendor
+    prefix = f"bench_test_{uuid.uuid4().hex[:8]}"
+    env = bench_env(tmp_path, engine)
     done = subprocess.run(
         [sys.executable, "manage.py", "bench", "import", "search", "api", "scored",
          "--engines", engine, "--entries", "10600", "--rows", "1500",

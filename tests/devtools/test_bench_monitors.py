@@ -2,7 +2,6 @@
 the set-based hits beside the per-event baseline (the figures themselves are not judged)."""
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -12,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.devtools.test_bench import _postgresql_server
+from tests.devtools.test_bench import bench_env
 
 pytestmark = pytest.mark.slow
 
@@ -20,16 +19,7 @@ pytestmark = pytest.mark.slow
 def test_bench_monitors_reports_both_ways_of_computing_hits(tmp_path: Path):
     engine = connection.vendor
     prefix = f"bench_test_{uuid.uuid4().hex[:8]}"
-    env = os.environ | {
-        "DEBUG": "0",
-        "VAR_DIR": str(tmp_path),
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ID_LOOKUP_KEY": settings.ID_LOOKUP_KEY.decode(),
-        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
-        "RECEIPT_SIGNING_KEY": settings.RECEIPT_SIGNING_KEY,
-    }
-    if engine == "postgresql":
-        env["BENCH_PG_URL"] = _postgresql_server()
+    env = bench_env(tmp_path, engine)
     done = subprocess.run(
         [sys.executable, "manage.py", "bench", "monitors", "--engines", engine,
          "--monitors", "3000", "--publication", "300", "--samples", "2",

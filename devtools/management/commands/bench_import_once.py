@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, file: Path, engine: str, **options: object) -> None:
         call_command("migrate", verbosity=0)
-        notice = _draft_notice()
+        notice = draft_notice()
         started = time.perf_counter()
         if engine == "portal":
             with file.open("rb") as handle:
@@ -46,7 +46,8 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"engine": engine, **figures}))
 
 
-def _draft_notice() -> Notice:
+def draft_notice() -> Notice:
+    """An empty draft of a benchmark authority and programme."""
     user, _ = get_user_model().objects.get_or_create(username="bench")
     authority, _ = Authority.objects.get_or_create(
         code="bench", defaults={"name": "基准", "region_code": "420100"}

@@ -15,12 +15,10 @@ from django.test import Client
 from blacklist.feed.changes import last_change_seq
 from blacklist.models import (
     ApiClient,
-    Authority,
     ChangeEvent,
     HitCursor,
     Monitor,
     Notice,
-    Programme,
     subject_hmac,
 )
 from blacklist.monitoring import selectors
@@ -30,6 +28,7 @@ from blacklist.publication import services as publication
 from blacklist.registry import bulk, identity
 from blacklist.registry.listing import ListingRow, listings_add
 from blacklist.webhooks import services as webhooks
+from devtools.management.commands.bench_import_once import draft_notice
 from devtools.management.commands.bench_search_once import _summary
 from devtools.synthetic import fictional_people
 
@@ -123,24 +122,7 @@ def _platform(name: str) -> ApiClient:
 
 def _draft(count: int) -> tuple[Notice, list[str]]:
     """A draft notice of `count` fictional persons in force, and their ID numbers."""
-    users = get_user_model().objects
-    preparer, _ = users.get_or_create(username="bench-preparer")
-    authority, _ = Authority.objects.get_or_create(
-        code="bench", defaults={"name": "基准(虚构)", "region_code": "420100"}
-    )
-    programme, _ = Programme.objects.get_or_create(
-        code="bench",
-        defaults={
-            "name": "基准(虚构)",
-            "legal_basis": "-",
-            "default_offence": "出租、出售银行卡",
-            "default_measures": "限制开户",
-            "default_term_months": 24,
-        },
-    )
-    notice = Notice.objects.create(
-        authority=authority, programme=programme, title="bench", prepared_by=preparer
-    )
+    notice = draft_notice()
     people = list(fictional_people(count, seed=41))
     rows = [ListingRow(name=p.name, identity=identity.parse_identity(p.id_number)) for p in people]
     listings_add(notice=notice, rows=rows)
