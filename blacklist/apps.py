@@ -8,7 +8,7 @@ class BlacklistConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blacklist.lib import logfilters
+        from blacklist.lib import logfilters, manyof  # noqa: F401 - manyof registers `one_of`
 
         logfilters.install()
         # registers the API key scheme with the OpenAPI generator

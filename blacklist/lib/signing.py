@@ -15,14 +15,17 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = [
     "canonical_json",
+    "canonical_json_fast",
     "generate_signing_key",
     "key_id",
     "load_private_key",
@@ -42,6 +45,25 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
+
+
+# orjson writes JSON values as Python's json does, with sorted keys, but for floats below 1e-4:
+# 0.00001 and 2.5e-7 where Python writes 1e-05 and 2.5e-07. Output without either form is
+# canonical (text that holds one only costs the slower way).
+_FLOATS_MAY_DIFFER = (b"e-", b"0.0000")
+
+
+def canonical_json_fast(value: Any, *, default: Callable[[Any], Any] | None = None) -> bytes:
+    """`canonical_json` of a value as orjson writes it (other types through `default`, NaN as
+    null): the same bytes, some ten times faster for a large answer. Python's json writes
+    them when a float may be written otherwise, or orjson cannot write the value."""
+    try:
+        data = orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return canonical_json(value)
+    if any(form in data for form in _FLOATS_MAY_DIFFER):
+        return canonical_json(orjson.loads(data))
+    return data
 
 
 def sha256_hex(value: Any) -> str:

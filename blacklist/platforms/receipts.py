@@ -17,13 +17,13 @@ the answer is hashing it, a few milliseconds for 1,000 results.
 """
 
 import datetime
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from rest_framework.settings import api_settings
@@ -93,8 +93,8 @@ def receipt_issue(
         "last_seq": last_seq,
         "purpose": purpose,
         "subjects": len(subjects),
-        "subjects_sha256": signing.sha256_hex(list(subjects)),
-        "results_sha256": signing.sha256_hex(_as_answered(results)),
+        "subjects_sha256": _sha256_hex(list(subjects)),
+        "results_sha256": _sha256_hex(list(results)),
         "key_id": signing.key_id(key.public_key()),
     }
     return receipt | {"signature": signing.sign(receipt, key)}
@@ -195,11 +195,11 @@ def _check_hash(receipt: Mapping[str, Any], field: str, value: list[Any], what: 
         )
 
 
-def _as_answered(results: Sequence[Any]) -> Any:
-    """The results as the caller reads them: rendered as the API renders its answers (dates,
-    lazy translations and the like become JSON), then parsed."""
-    renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]()
-    return orjson.loads(renderer.render(list(results)))
+def _sha256_hex(value: list[Any]) -> str:
+    """The hash of a value as the caller reads it: written as the API writes its answers
+    (dates, lazy translations and the like become JSON), in canonical form."""
+    renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]
+    return hashlib.sha256(signing.canonical_json_fast(value, default=renderer.default)).hexdigest()
 
 
 # The settings hold keys as text: each is parsed once.

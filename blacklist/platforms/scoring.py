@@ -17,10 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from blacklist.models import Entry
-from blacklist.platforms.selectors import ENTRY_FIELDS, entry_documents
+from blacklist.platforms.selectors import ENTRY_FIELDS, entry_documents, raw_rows
 from blacklist.registry import identity, match_index, matching
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -52,63 +50,68 @@ def candidates_find(
     wanted = [{s for k in keys for s in by_key.get(k, ())} for keys in keys_of]
     today = timezone.localdate()
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)
-    rows = _listed_rows(entries, set().union(*wanted), fields=_FACTS)
-    other_names = match_index.other_names(list(rows))
+    dated = any(q is not None and q.query.birth_date is not None for q in queries)
+    facts = _facts(entries, set().union(*wanted), sealed=dated)
+    other_names = match_index.other_names(list(facts))
     born: dict[str, datetime.date | None] = {}  # by sealed ID: decrypted once
     kept: list[list[tuple[int, matching.Scored]] | None] = []
     for q, ids in zip(queries, wanted, strict=True):
         if q is None:
             kept.append(None)
             continue
-        scored = [
-            (subject_id, matching.score_candidate(q.query, listed))
-            for subject_id in ids
-            if subject_id in rows  # listed
-            and (listed := _listed(rows[subject_id][0], other_names.get(subject_id, ()), q, born))
-        ]
+        # Namesakes alike in all the query gives (a name alone: the same name) score alike:
+        # each such candidate is scored once.
+        scores: dict[tuple, matching.Scored] = {}
+        scored = []
+        for subject_id in ids:
+            row = facts.get(subject_id)  # None: not listed
+            if row is None or row[_HMAC] in q.exclude:  # or the subject its ID number matched
+                continue
+            alike = _as_scored(row, other_names.get(subject_id, ()), q.query, born)
+            if (score := scores.get(alike)) is None:
+                score = scores[alike] = matching.score_candidate(q.query, matching.Listed(*alike))
+            scored.append((subject_id, score))
         kept.append(matching.best_candidates(scored, threshold=threshold, limit=limit))
     # the entries as answered: only of the candidates kept, far fewer than those scored
     shown = _documents(entries, {s for pairs in kept if pairs for s, _score in pairs}, today=today)
+    explained: dict[int, dict[str, dict[str, object]]] = {}  # by Scored: namesakes share one
     return [
         # a candidate whose entries ended since it was scored is left out
-        None if pairs is None else [_candidate(shown[s], sc) for s, sc in pairs if s in shown]
+        None
+        if pairs is None
+        else [_candidate(shown[s], sc, explained) for s, sc in pairs if s in shown]
         for pairs in kept
     ]
 
 
-# Rows of the candidates' listed entries: the subject's id and keyed ID hash, then fields.
-_OFFSET = 2
-# What scoring reads (rows of every candidate), then what the answer shows (of those kept).
+# Facts of a candidate: the subject's id and keyed ID hash, then what scoring reads.
 _FACTS = (
-    "subject__kind", "subject__name", "subject__id_encrypted", "subject__gender",
-    "subject__region_code", "subject__region_name",
+    "subject_id", "subject__id_hmac", "subject__kind", "subject__name", "subject__gender",
+    "subject__region_code", "subject__region_name", "subject__id_encrypted",
 )  # fmt: skip
-_KIND, _NAME, _SEALED, _GENDER, _CODE, _REGION = range(_OFFSET, _OFFSET + len(_FACTS))
+_ID, _HMAC, _KIND, _NAME, _GENDER, _CODE, _REGION, _SEALED = range(len(_FACTS))
+_OFFSET = 2  # rows of shown entries: the subject's id and keyed ID hash, then ENTRY_FIELDS
 
 
-def _listed_rows(
-    entries: QuerySet[Entry], subject_ids: set[int], *, fields: Sequence[str]
-) -> dict[int, list[tuple]]:
-    """The listed entries of these subjects, by subject, oldest term first: one query per chunk."""
-    found: dict[int, list[tuple]] = defaultdict(list)
-    ordered = sorted(subject_ids)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = entries.filter(subject_id__in=ordered[start : start + _CHUNK])
-        if fields is ENTRY_FIELDS:  # shown, oldest term first; scoring needs no order
-            chunk = chunk.order_by("term_start", "public_id")
-        else:
-            chunk = chunk.order_by()
-        for row in chunk.values_list("subject_id", "subject__id_hmac", *fields):
-            found[row[0]].append(row)
-    return found
+def _facts(entries: QuerySet[Entry], subject_ids: set[int], *, sealed: bool) -> dict[int, tuple]:
+    """What scoring reads of the listed candidates among these subjects, by subject: one
+    query. The sealed ID number (for the birth date) only when a query gives a date."""
+    fields = _FACTS if sealed else _FACTS[:_SEALED]
+    rows = entries.filter(subject_id__one_of=subject_ids).order_by()
+    # a subject listed twice has the same facts in both rows: the first is kept
+    return {row[_ID]: row for row in reversed(rows.values_list(*fields))}
 
 
 def _documents(
     entries: QuerySet[Entry], subject_ids: set[int], *, today: datetime.date
 ) -> dict[int, list[dict[str, Any]]]:
-    """The entries of the candidates kept, as the API shows them, by subject: built at once."""
-    rows = [row for found in _listed_rows(entries, subject_ids, fields=ENTRY_FIELDS).values()
-            for row in found]  # fmt: skip
+    """The entries of the candidates kept, as the API shows them, by subject, oldest term
+    first: one query."""
+    rows = raw_rows(
+        entries.filter(subject_id__one_of=subject_ids)
+        .order_by("term_start", "public_id")
+        .values_list("subject_id", "subject__id_hmac", *ENTRY_FIELDS)
+    )
     documents: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row, document in zip(
         rows, entry_documents(rows, reveal=True, today=today, offset=_OFFSET), strict=True
@@ -117,42 +120,47 @@ def _documents(
     return documents
 
 
-def _candidate(documents: list[dict[str, Any]], scored: matching.Scored) -> dict[str, Any]:
+def _candidate(
+    documents: list[dict[str, Any]],
+    scored: matching.Scored,
+    explained: dict[int, dict[str, dict[str, object]]],
+) -> dict[str, Any]:
     subject = documents[0]["subject"]
+    if id(scored) not in explained:
+        explained[id(scored)] = scored.explanation()
     return {
         "score": scored.score,
         "kind": subject["kind"],
         "name": subject["name"],
-        "explanation": scored.explanation(),
+        "explanation": explained[id(scored)],
         "entries": documents,
     }
 
 
-def _listed(
+def _as_scored(
     row: tuple,
     other_names: Sequence[tuple[str, str]],
-    q: ScoredQuery,
+    query: matching.Query,
     born: dict[str, datetime.date | None],
-) -> matching.Listed | None:
-    """A candidate as scoring reads it; None for the subject the ID number matched."""
-    if row[1] in q.exclude:
-        return None
-    kind, sealed = row[_KIND], row[_SEALED]
-    birth_date = None
-    if q.query.birth_date is not None and kind == identity.SubjectKind.PERSON:
+) -> tuple:
+    """A candidate's fields of `matching.Listed`, in order, holding only what the query gives
+    to compare: namesakes alike in it are one tuple, scored once."""
+    kind, birth_date = row[_KIND], None
+    if query.birth_date is not None and kind == identity.SubjectKind.PERSON:
         # read from the sealed ID number only when the query gives a date to compare
-        if sealed not in born:
+        if (sealed := row[_SEALED]) not in born:
             number = identity.decrypt_id(sealed, keys=settings.FIELD_ENCRYPTION_KEYS)
             born[sealed] = match_index.birth_date_of(number)
         birth_date = born[sealed]
-    return matching.Listed(
-        kind=kind,
-        name=row[_NAME],
-        other_names=tuple(other_names),
-        birth_date=birth_date,
-        gender=row[_GENDER],
-        region_code=row[_CODE],
-        region_name=row[_REGION],
+    region = bool(query.region.strip())
+    return (
+        kind,
+        row[_NAME],
+        tuple(other_names),
+        birth_date,
+        row[_GENDER] if query.gender else "",
+        row[_CODE] if region else "",
+        row[_REGION] if region else "",
     )
 
 

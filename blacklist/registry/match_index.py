@@ -9,12 +9,12 @@ the removal of a draft's rows (removal.py: the keys and aliases of deleted subje
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from blacklist.lib.manyof import one_of
 from blacklist.models import Alias, FormerName, MatchKey, Subject
 from blacklist.registry import identity, matching, naming
 
@@ -155,49 +155,29 @@ def rebuild_match_index(*, batch_size: int = 5000) -> int:
 
 
 def candidates_by_key(keys: Sequence[int]) -> dict[int, list[int]]:
-    """Subject ids by key, for keys some subject holds: one query per chunk of keys."""
+    """Subject ids by key, for keys some subject holds: one query."""
     found: dict[int, list[int]] = {}
-    ordered = sorted(set(keys))
-    table = _table(MatchKey)
-    postgresql = connection.vendor == "postgresql"
-    step = 5000 if postgresql else 500  # SQLite: placeholders; PostgreSQL: one array parameter
-    params: list[Any]
+    wanted, params = one_of(sorted(set(keys)))
     with connection.cursor() as cursor:
-        for start in range(0, len(ordered), step):
-            chunk = ordered[start : start + step]
-            if postgresql:
-                sql, params = f"SELECT key, subject_id FROM {table} WHERE key = ANY(%s)", [chunk]  # noqa: S608
-            else:
-                marks = ", ".join(["%s"] * len(chunk))
-                sql, params = f"SELECT key, subject_id FROM {table} WHERE key IN ({marks})", chunk  # noqa: S608
-            cursor.execute(sql, params)
-            for key, subject_id in cursor.fetchall():
-                found.setdefault(key, []).append(subject_id)
+        cursor.execute(f"SELECT key, subject_id FROM {_table(MatchKey)} WHERE key {wanted}", params)  # noqa: S608
+        for key, subject_id in cursor.fetchall():
+            found.setdefault(key, []).append(subject_id)
     return found
 
 
 def other_names(subject_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     """Former names and aliases of these subjects, as (name, "former_name" or "alias"); most
-    subjects have none. One statement per chunk: a check asks about thousands of candidates."""
+    subjects have none. One statement: a check asks about thousands of candidates."""
     found: dict[int, list[tuple[str, str]]] = {}
-    former, alias = _table(FormerName), _table(Alias)
-    postgresql = connection.vendor == "postgresql"
-    step = 5000 if postgresql else 400
-    params: list[Any]
+    wanted, params = one_of(subject_ids)
     with connection.cursor() as cursor:
-        for start in range(0, len(subject_ids), step):
-            chunk = list(subject_ids[start : start + step])
-            if postgresql:
-                wanted, params = "= ANY(%s)", [chunk, chunk]
-            else:
-                wanted, params = f"IN ({', '.join(['%s'] * len(chunk))})", chunk + chunk
-            cursor.execute(
-                f"SELECT subject_id, name, 'former_name', 0, id FROM {former} "  # noqa: S608
-                f"WHERE subject_id {wanted} UNION ALL "
-                f"SELECT subject_id, name, 'alias', 1, id FROM {alias} WHERE subject_id {wanted} "
-                "ORDER BY 1, 4, 5",
-                params,
-            )
-            for subject_id, name, source, _order, _id in cursor.fetchall():
-                found.setdefault(subject_id, []).append((name, source))
+        cursor.execute(
+            f"SELECT subject_id, name, 'former_name', 0, id FROM {_table(FormerName)} "  # noqa: S608
+            f"WHERE subject_id {wanted} UNION ALL "
+            f"SELECT subject_id, name, 'alias', 1, id FROM {_table(Alias)} "
+            f"WHERE subject_id {wanted} ORDER BY 1, 4, 5",
+            params + params,
+        )
+        for subject_id, name, source, _order, _id in cursor.fetchall():
+            found.setdefault(subject_id, []).append((name, source))
     return found

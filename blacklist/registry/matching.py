@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import heapq
 import importlib.util
 import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -355,7 +356,7 @@ def query_keys(name: str, *, birth_date: datetime.date | None, secret: bytes) ->
 # --- scores ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Query:
     """What a check gives about one subject besides an ID number."""
 
@@ -365,7 +366,7 @@ class Query:
     region: str = ""  # a region code (2, 4 or 6 digits) or a region's name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listed:
     """A candidate as the registry holds it."""
 
@@ -378,7 +379,7 @@ class Listed:
     region_name: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Feature:
     """One feature of a comparison: how it came out, what it added to the score, and what
     agreed and what did not."""
@@ -402,7 +403,7 @@ class Feature:
 UNKNOWN = Feature("unknown", 0.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scored:
     """A candidate's score and what it is made of; the explanation is built only for the
     candidates returned (a check scores thousands)."""
@@ -605,9 +606,8 @@ def _region(given: str, code: str, name: str) -> Feature:
 
 
 def best_candidates(
-    scored: Sequence[tuple[int, Scored]], *, threshold: float, limit: int
+    scored: Iterable[tuple[int, Scored]], *, threshold: float, limit: int
 ) -> list[tuple[int, Scored]]:
     """Candidates at or above the threshold, best first (ties by subject id), at most `limit`."""
-    kept = [(subject_id, s) for subject_id, s in scored if s.score >= threshold]
-    kept.sort(key=lambda pair: (-pair[1].score, pair[0]))
-    return kept[:limit]
+    kept = ((subject_id, s) for subject_id, s in scored if s.score >= threshold)
+    return heapq.nsmallest(limit, kept, key=lambda pair: (-pair[1].score, pair[0]))
