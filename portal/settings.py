@@ -214,6 +214,14 @@ def database_settings(url: str = "") -> dict[str, Any]:
         # same locking (busy timeout, WAL) as a running portal.
         # (one per process, so two test runs at once do not share it)
         config["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Planner settings for each session (DATABASE_SESSION_SETTINGS): requests read a few
+        # thousand rows from a cached database. JIT compiles for tens of milliseconds what
+        # runs in a few; random_page_cost 4 (for spinning disks) turns 10,000 index lookups
+        # of a scored check into a scan of every subject.
+        session = os.getenv("DATABASE_SESSION_SETTINGS", "jit=off random_page_cost=1.1").split()
+        if session:
+            config.setdefault("OPTIONS", {})["options"] = " ".join(f"-c {s}" for s in session)
     return config
 
 
@@ -328,6 +336,8 @@ OBJECTION_RATE = os.getenv("OBJECTION_RATE", "5/h")
 # People a name search considers, at most: of exactly the name typed, and as many others whose
 # names contain it. The work of a search stays bounded on a national list.
 SEARCH_NAME_CANDIDATES = int(os.getenv("SEARCH_NAME_CANDIDATES", "100"))
+# Scored checks: people read per candidate key (registry/match_index.candidates_by_key)
+SCORED_CANDIDATES_PER_KEY = int(os.getenv("SCORED_CANDIDATES_PER_KEY", "30"))
 RATELIMIT_VIEW = "blacklist.public.views.rate_limited"
 # Behind a proxy, where the client's address comes from (blacklist.lib.client_address): a single
 # header the proxy sets (CLIENT_IP_HEADER=X-Real-IP), or the number of proxies that append to

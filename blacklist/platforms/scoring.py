@@ -46,7 +46,10 @@ def candidates_find(
         else []
         for q in queries
     ]
-    by_key = match_index.candidates_by_key([k for keys in keys_of for k in keys])
+    by_key = match_index.candidates_by_key(
+        [k for keys in keys_of for k in keys],
+        per_key=max(settings.SCORED_CANDIDATES_PER_KEY, limit),
+    )
     wanted = [{s for k in keys for s in by_key.get(k, ())} for keys in keys_of]
     today = timezone.localdate()
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)

@@ -154,12 +154,20 @@ def rebuild_match_index(*, batch_size: int = 5000) -> int:
 # --- reads -------------------------------------------------------------------------------------
 
 
-def candidates_by_key(keys: Sequence[int]) -> dict[int, list[int]]:
-    """Subject ids by key, for keys some subject holds: one query."""
+def candidates_by_key(keys: Sequence[int], *, per_key: int) -> dict[int, list[int]]:
+    """Subject ids by key, for keys some subject holds, at most `per_key` a key (the newest,
+    likeliest still listed): one query. A pinyin key of a common name is held by every
+    namesake and homophone; past a few dozen, more of them only tie with those already read,
+    and a query with a birth date finds its own person by the keys that hold the date."""
     found: dict[int, list[int]] = {}
-    wanted, params = one_of(sorted(set(keys)))
+    wanted, params = one_of(set(keys))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT key, subject_id FROM {_table(MatchKey)} WHERE key {wanted}", params)  # noqa: S608
+        cursor.execute(
+            "SELECT key, subject_id FROM (SELECT key, subject_id, ROW_NUMBER() OVER "  # noqa: S608
+            f"(PARTITION BY key ORDER BY subject_id DESC) AS nth FROM {_table(MatchKey)} "
+            f"WHERE key {wanted}) AS holders WHERE nth <= %s",
+            [*params, per_key],
+        )
         for key, subject_id in cursor.fetchall():
             found.setdefault(key, []).append(subject_id)
     return found

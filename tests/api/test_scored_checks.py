@@ -94,6 +94,27 @@ def test_the_score_explains_each_feature(bureau: Platform):
     assert candidate["score"] == 1.0
 
 
+def test_a_common_name_reads_a_bounded_number_of_namesakes_and_a_birth_date_still_finds_its_own(
+    bureau: Platform, settings
+):
+    settings.SCORED_CANDIDATES_PER_KEY = 2
+    namesakes = [person("张伟") for _ in range(5)]
+    publish(namesakes)
+    namesakes.sort(key=lambda p: entry_of(p).subject_id)  # oldest subject first
+    by_entry = {entry_of(p).public_id: p for p in namesakes}
+
+    (by_name,) = scored(bureau, [{"ref": "1", "name": "张伟"}], limit=1)
+    (read,) = by_name["candidates"]
+    # the key yields the two newest namesakes only; the first of them by id is answered
+    assert by_entry[read["entries"][0]["public_id"]] is namesakes[3]
+
+    first = namesakes[0]
+    (dated,) = scored(bureau, [{"ref": "1", "name": "张伟", "birth_date": born(first)}], limit=1)
+    (found,) = dated["candidates"]
+    assert by_entry[found["entries"][0]["public_id"]] is first
+    assert found["explanation"]["birth_date"]["result"] == "match"
+
+
 def test_a_different_birth_date_takes_a_namesake_below_the_threshold(bureau: Platform):
     zhang = person("张伟")
     publish([zhang])
