@@ -181,7 +181,8 @@ _BRACKETS = re.compile(r"[(\[（【]([^()\[\]（）【】]{1,12})[)\]）】]")
 _PLACE_ENDINGS = ("省", "市", "区", "县", "州", "盟", "旗")
 
 
-@lru_cache(maxsize=65536)
+# Small: every check asks it of each name, and each full garbage collection walks every entry.
+@lru_cache(maxsize=4096)
 def org_core(name: str) -> tuple[str, str, str]:
     """An organisation's name as (core, legal form, place in brackets): brackets of a place
     name moved to the front (某某科技(武汉)有限公司 → 武汉某某科技), the legal form cut off,
@@ -439,10 +440,10 @@ class Scored:
 def score_candidate(query: Query, listed: Listed) -> Scored:
     """The score (0–1) of a listed subject for a query, and the explanation of each feature:
     `name`, `name_script`, `birth_date`, `gender`, `region`."""
-    name, script = _compared(query.name, listed.name, listed.kind)
+    name, script = compare_names(query.name, listed.name, kind=listed.kind)
     matched, source = listed.name, "name"
     for other, other_source in listed.other_names:  # the first of equals: the current name
-        feature, other_script = _compared(query.name, other, listed.kind)
+        feature, other_script = compare_names(query.name, other, kind=listed.kind)
         if feature.effect > name.effect:
             name, script, matched, source = feature, other_script, other, other_source
     birth_date = _birth_date(query.birth_date, listed.birth_date)
@@ -456,12 +457,6 @@ def score_candidate(query: Query, listed: Listed) -> Scored:
         round(min(max(total, 0.0), 1.0), 3), name, matched, source, script,
         birth_date, gender, region,
     )  # fmt: skip
-
-
-@lru_cache(maxsize=65536)
-def _compared(query: str, listed: str, kind: str) -> tuple[Feature, str]:
-    # a check compares one name with many namesakes: each pair of names once
-    return compare_names(query, listed, kind=kind)
 
 
 def compare_names(query: str, listed: str, *, kind: str) -> tuple[Feature, str]:
