@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from blacklist.models import ChangeEvent, Entry, MatchKey, Subject
+from blacklist.models import Alias, ChangeEvent, Entry, FormerName, MatchKey, Subject
 from blacklist.public import search
 from blacklist.registry import match_index
 from blacklist.registry.models import new_public_ids
@@ -259,9 +259,10 @@ def refresh_statistics() -> None:
         elif connection.vendor == "postgresql":
             # The gram index and the feed too: without statistics PostgreSQL guesses
             # thousands of subjects per gram pair, and a third of the feed for a page, and
-            # starts parallel workers for a search of a dozen rows.
+            # starts parallel workers for a search of a dozen rows (or for the aliases of a
+            # scored check's candidates, in tables never analysed).
             tables = (
                 _table(Subject), _table(Entry), _table(ChangeEvent), search.INDEX_TABLE,
-                _table(MatchKey),
+                _table(MatchKey), _table(Alias), _table(FormerName),
             )  # fmt: skip
             cursor.execute(f"ANALYZE {', '.join(tables)}")
