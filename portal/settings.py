@@ -337,7 +337,7 @@ OBJECTION_RATE = os.getenv("OBJECTION_RATE", "5/h")
 # names contain it. The work of a search stays bounded on a national list.
 SEARCH_NAME_CANDIDATES = int(os.getenv("SEARCH_NAME_CANDIDATES", "100"))
 # Scored checks: people read per candidate key (registry/match_index.candidates_by_key)
-SCORED_CANDIDATES_PER_KEY = int(os.getenv("SCORED_CANDIDATES_PER_KEY", "30"))
+SCORED_CANDIDATES_PER_KEY = int(os.getenv("SCORED_CANDIDATES_PER_KEY", "20"))
 RATELIMIT_VIEW = "blacklist.public.views.rate_limited"
 # Behind a proxy, where the client's address comes from (blacklist.lib.client_address): a single
 # header the proxy sets (CLIENT_IP_HEADER=X-Real-IP), or the number of proxies that append to

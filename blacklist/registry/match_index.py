@@ -157,7 +157,7 @@ def rebuild_match_index(*, batch_size: int = 5000) -> int:
 def candidates_by_key(keys: Sequence[int], *, per_key: int) -> dict[int, list[int]]:
     """Subject ids by key, for keys some subject holds, at most `per_key` a key (the newest,
     likeliest still listed): one query. A pinyin key of a common name is held by every
-    namesake and homophone; past a few dozen, more of them only tie with those already read,
+    namesake and homophone; past a score of them, more only tie with those already read,
     and a query with a birth date finds its own person by the keys that hold the date."""
     found: dict[int, list[int]] = {}
     wanted, params = one_of(set(keys))
