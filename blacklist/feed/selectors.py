@@ -1,5 +1,6 @@
 """Reading the change feed: pages of events in sequence order, for platforms following the list."""
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,12 +51,14 @@ def changes_after(*, after: int, limit: int, reveal: bool) -> ChangePage:
     rows = [row[:6] + programmes[row[5]] + row[6:] for row in rows]
     entries = entry_documents(rows, reveal=reveal, today=timezone.localdate(), offset=4)
     tz = timezone.get_current_timezone()
+    local: dict[datetime.datetime, str] = {}  # a publication's events share their time
     events = [
         {
             "seq": seq,
             "kind": kind,
             "reason": reason,
-            "occurred_at": local_iso(occurred_at, tz),
+            "occurred_at": local.get(occurred_at)
+            or local.setdefault(occurred_at, local_iso(occurred_at, tz)),
             "entry": entry,
         }
         for (seq, kind, reason, occurred_at, *_rest), entry in zip(rows, entries, strict=True)
