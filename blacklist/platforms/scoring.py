@@ -100,9 +100,9 @@ def _facts(entries: QuerySet[Entry], subject_ids: set[int], *, sealed: bool) -> 
     """What scoring reads of the listed candidates among these subjects, by subject: one
     query. The sealed ID number (for the birth date) only when a query gives a date."""
     fields = _FACTS if sealed else _FACTS[:_SEALED]
-    rows = entries.filter(subject_id__one_of=subject_ids).order_by()
-    # a subject listed twice has the same facts in both rows: the first is kept
-    return {row[_ID]: row for row in reversed(rows.values_list(*fields))}
+    rows = list(entries.filter(subject_id__one_of=subject_ids).order_by().values_list(*fields))
+    # a subject listed twice has the same facts in both rows: one is kept
+    return {row[_ID]: row for row in rows}
 
 
 def _documents(
