@@ -221,7 +221,10 @@ def database_settings(url: str = "") -> dict[str, Any]:
         # of a scored check into a scan of every subject.
         session = os.getenv("DATABASE_SESSION_SETTINGS", "jit=off random_page_cost=1.1").split()
         if session:
-            config.setdefault("OPTIONS", {})["options"] = " ".join(f"-c {s}" for s in session)
+            options = config.setdefault("OPTIONS", {})
+            # after any `?options=` of the URL (a statement_timeout, a search_path), not instead
+            given = options.get("options", "")
+            options["options"] = " ".join([given, *(f"-c {s}" for s in session)]).strip()
     return config
 
 

@@ -281,7 +281,7 @@ def _plain_subject(data: object) -> dict[str, str] | None:
     """A subject as the fields' validation would return it, when it is plainly valid: text
     fields as text within their lengths, a `ref` that is not empty, a gender of M, F or empty,
     no birth date. None for anything else, which the fields then validate and word the error
-    of (the same result either way: `tests/api/test_checks.py`)."""
+    of (the same result either way: `tests/api/test_check_subjects.py`)."""
     if type(data) is not dict:
         return None
     for key, value in data.items():

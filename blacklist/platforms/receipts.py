@@ -199,7 +199,8 @@ def _sha256_hex(value: list[Any]) -> str:
     """The hash of a value as the caller reads it: written as the API writes its answers
     (dates, lazy translations and the like become JSON), in canonical form."""
     renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]
-    return hashlib.sha256(signing.canonical_json_fast(value, default=renderer.default)).hexdigest()
+    written = signing.canonical_json_fast(value, default=renderer.default, options=renderer.options)
+    return hashlib.sha256(written).hexdigest()
 
 
 # The settings hold keys as text: each is parsed once.

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from blacklist.models import Entry
+from blacklist.models import Entry, Subject
 from blacklist.platforms.selectors import ENTRY_FIELDS, entry_documents, raw_rows
-from blacklist.registry import identity, match_index, matching
+from blacklist.registry import identity, match_index, matching, naming
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,23 @@ def candidates_find(
         else []
         for q in queries
     ]
-    by_key = match_index.candidates_by_key(
-        [k for keys in keys_of for k in keys],
-        per_key=max(settings.SCORED_CANDIDATES_PER_KEY, limit),
-    )
-    wanted = [{s for k in keys for s in by_key.get(k, ())} for keys in keys_of]
     today = timezone.localdate()
     entries = Entry.objects.listed(today=today) if as_of is None else Entry.objects.listed_on(as_of)
+    by_key = match_index.candidates_by_key(
+        [k for keys in keys_of for k in keys],
+        listed=entries,
+        per_key=max(settings.SCORED_CANDIDATES_PER_KEY, limit),
+    )
+    folded = [naming.fold_name(q.query.name) if q is not None else "" for q in queries]
+    exact = match_index.namesakes(
+        folded, listed=entries, per_name=max(settings.SCORED_CANDIDATES_PER_KEY, limit)
+    )
+    wanted = [
+        {s for k in keys for s in by_key.get(k, ())} | set(exact.get(name, ()))
+        for keys, name in zip(keys_of, folded, strict=True)
+    ]
     dated = any(q is not None and q.query.birth_date is not None for q in queries)
-    facts = _facts(entries, set().union(*wanted), sealed=dated)
+    facts = _facts(set().union(*wanted), sealed=dated)
     other_names = match_index.other_names(list(facts))
     born: dict[str, datetime.date | None] = {}  # by sealed ID: decrypted once
     kept: list[list[tuple[int, matching.Scored]] | None] = []
@@ -67,7 +75,7 @@ def candidates_find(
         scores: dict[tuple, matching.Scored] = {}
         scored = []
         for subject_id in ids:
-            row = facts.get(subject_id)  # None: not listed
+            row = facts.get(subject_id)
             if row is None or row[_HMAC] in q.exclude:  # or the subject its ID number matched
                 continue
             alike = _as_scored(row, other_names.get(subject_id, ()), q.query, born)
@@ -89,19 +97,18 @@ def candidates_find(
 
 # Facts of a candidate: the subject's id and keyed ID hash, then what scoring reads.
 _FACTS = (
-    "subject_id", "subject__id_hmac", "subject__kind", "subject__name", "subject__gender",
-    "subject__region_code", "subject__region_name", "subject__id_encrypted",
+    "id", "id_hmac", "kind", "name", "gender", "region_code", "region_name", "id_encrypted",
 )  # fmt: skip
 _ID, _HMAC, _KIND, _NAME, _GENDER, _CODE, _REGION, _SEALED = range(len(_FACTS))
 _OFFSET = 2  # rows of shown entries: the subject's id and keyed ID hash, then ENTRY_FIELDS
 
 
-def _facts(entries: QuerySet[Entry], subject_ids: set[int], *, sealed: bool) -> dict[int, tuple]:
-    """What scoring reads of the listed candidates among these subjects, by subject: one
-    query. The sealed ID number (for the birth date) only when a query gives a date."""
+def _facts(subject_ids: set[int], *, sealed: bool) -> dict[int, tuple]:
+    """What scoring reads of these subjects, by id: one query. They are listed (the reads of
+    keys and namesakes kept only those); the entries answered are read again as listed. The
+    sealed ID number (for the birth date) only when a query gives a date."""
     fields = _FACTS if sealed else _FACTS[:_SEALED]
-    rows = list(entries.filter(subject_id__one_of=subject_ids).order_by().values_list(*fields))
-    # a subject listed twice has the same facts in both rows: one is kept
+    rows = Subject.objects.filter(id__one_of=subject_ids).values_list(*fields)
     return {row[_ID]: row for row in rows}
 
 

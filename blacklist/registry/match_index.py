@@ -12,10 +12,12 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Exists, F, OuterRef, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from blacklist.lib.manyof import one_of
-from blacklist.models import Alias, FormerName, MatchKey, Subject
+from blacklist.models import Alias, Entry, FormerName, MatchKey, Subject
 from blacklist.registry import identity, matching, naming
 
 BATCH = 200_000  # keys per statement: a write of 25,000 rows makes some 125,000
@@ -154,22 +156,46 @@ def rebuild_match_index(*, batch_size: int = 5000) -> int:
 # --- reads -------------------------------------------------------------------------------------
 
 
-def candidates_by_key(keys: Sequence[int], *, per_key: int) -> dict[int, list[int]]:
-    """Subject ids by key, for keys some subject holds, at most `per_key` a key (the newest,
-    likeliest still listed): one query. A pinyin key of a common name is held by every
-    namesake and homophone; past a score of them, more only tie with those already read,
-    and a query with a birth date finds its own person by the keys that hold the date."""
+def candidates_by_key(
+    keys: Sequence[int], *, listed: QuerySet[Entry], per_key: int
+) -> dict[int, list[int]]:
+    """Subject ids by key, of subjects with an entry in `listed`, at most `per_key` a key (the
+    newest first): one query. A pinyin key of a common name is held by every namesake and
+    homophone (hundreds at a million entries); the bound keeps a check's work in step with
+    its subjects, not with the list. Only listed holders count against it: the subjects of a
+    draft, or delisted ones, never take a listed person's place."""
+    holders = (
+        MatchKey.objects.filter(key__one_of=set(keys))
+        .filter(Exists(listed.filter(subject_id=OuterRef("subject_id"))))
+        .annotate(nth=Window(RowNumber(), partition_by=[F("key")], order_by=F("subject_id").desc()))
+        .filter(nth__lte=per_key)
+        .values_list("key", "subject_id")
+    )
     found: dict[int, list[int]] = {}
-    wanted, params = one_of(set(keys))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT key, subject_id FROM (SELECT key, subject_id, ROW_NUMBER() OVER "  # noqa: S608
-            f"(PARTITION BY key ORDER BY subject_id DESC) AS nth FROM {_table(MatchKey)} "
-            f"WHERE key {wanted}) AS holders WHERE nth <= %s",
-            [*params, per_key],
+    for key, subject_id in holders:
+        found.setdefault(key, []).append(subject_id)
+    return found
+
+
+def namesakes(
+    names: Sequence[str], *, listed: QuerySet[Entry], per_name: int
+) -> dict[str, list[int]]:
+    """Subject ids by folded name, of listed subjects bearing exactly that name, at most
+    `per_name` a name (the newest first): one query. A name's exact namesakes score highest,
+    and homophones sharing its pinyin key must not crowd them out of that key's bound."""
+    bearers = (
+        listed.filter(subject__name_key__one_of=set(names))
+        .annotate(
+            nth=Window(
+                RowNumber(), partition_by=[F("subject__name_key")], order_by=F("subject_id").desc()
+            )
         )
-        for key, subject_id in cursor.fetchall():
-            found.setdefault(key, []).append(subject_id)
+        .filter(nth__lte=per_name)
+        .values_list("subject__name_key", "subject_id")
+    )
+    found: dict[str, list[int]] = {}
+    for name, subject_id in bearers:
+        found.setdefault(name, []).append(subject_id)
     return found
 
 

@@ -11,7 +11,7 @@ import pytest
 from blacklist.models import QueryLog
 from blacklist.registry import identity
 from tests.api.conftest import Platform
-from tests.factories.people import Person, company, entry_of, person, publish
+from tests.factories.people import Person, company, draft_with, entry_of, person, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +113,23 @@ def test_a_common_name_reads_a_bounded_number_of_namesakes_and_a_birth_date_stil
     (found,) = dated["candidates"]
     assert by_entry[found["entries"][0]["public_id"]] is first
     assert found["explanation"]["birth_date"]["result"] == "match"
+
+
+def test_namesakes_of_a_draft_never_take_a_listed_persons_place_in_the_bound(
+    bureau: Platform, settings
+):
+    settings.SCORED_CANDIDATES_PER_KEY = 2
+    listed = person("张伟")
+    publish([listed])
+    draft_with([person("张伟") for _ in range(3)])  # newer subjects, not listed
+    homophones = [person("张玮") for _ in range(2)]
+    publish(homophones)  # listed and newer too, scoring less
+
+    (result,) = scored(bureau, [{"ref": "1", "name": "张伟"}], limit=1)
+
+    (candidate,) = result["candidates"]
+    assert candidate["entries"][0]["public_id"] == entry_of(listed).public_id
+    assert candidate["score"] == 1.0
 
 
 def test_a_different_birth_date_takes_a_namesake_below_the_threshold(bureau: Platform):

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from blacklist.lib.manyof import one_of
-from blacklist.models import MatchKey, Subject
+from blacklist.models import Entry, MatchKey, Subject
 from blacklist.registry import match_index
 from tests import factories
 
@@ -35,7 +35,7 @@ def test_far_more_values_than_sqlite_allows_placeholders_and_64_bit_keys():
     )
     asked = [*extremes, *range(10**9, 10**9 + 40_000)]  # SQLite allows 32,766 placeholders
 
-    found = match_index.candidates_by_key(asked, per_key=10)
+    found = match_index.candidates_by_key(asked, listed=Entry.objects.all(), per_key=10)
 
     assert found == {key: [subject.id] for key in extremes}
 

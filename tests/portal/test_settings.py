@@ -347,3 +347,16 @@ def test_a_replica_that_cannot_be_one_stops_the_start(tmp_path, primary, replica
 
     assert result.returncode != 0
     assert says in result.stderr
+
+
+def test_postgresql_sessions_add_the_planner_settings_to_options_the_url_gives(monkeypatch):
+    from portal.settings import database_settings
+
+    monkeypatch.delenv("DATABASE_SESSION_SETTINGS", raising=False)
+    given = database_settings("postgres://u@db/portal?options=-c%20statement_timeout%3D5000")
+    assert given["OPTIONS"]["options"] == (
+        "-c statement_timeout=5000 -c jit=off -c random_page_cost=1.1"
+    )
+    monkeypatch.setenv("DATABASE_SESSION_SETTINGS", "")
+    assert "options" not in database_settings("postgres://u@db/portal").get("OPTIONS", {})
+    assert "options" not in database_settings("sqlite:///x.sqlite3")["OPTIONS"]
