@@ -1,9 +1,10 @@
 """Scored checks: the listed subjects a customer's name may mean, each with its score and the
 explanation of each feature (registry/matching.py), for clients with the `identity` scope.
 
-A handful of queries for a whole check, not one per subject: the candidate keys of every
-subject at once, the listed candidates' facts, their other names, then the entries of those
-that scored at or above the threshold.
+A handful of queries for a whole check, not one per subject: the listed holders of every
+subject's candidate keys at once (a bounded number a key), the listed bearers of each exact
+name, the candidates' facts, their other names, then the entries of those that scored at or
+above the threshold.
 """
 
 import datetime
