@@ -9,7 +9,7 @@ from django.conf import settings
 from blacklist.models import EnumerationAlert
 from blacklist.registry import identity
 from tests.api.conftest import Platform, bank, bureau, make_platform  # noqa: F401 (fixtures)
-from tests.factories.people import Person
+from tests.factories.people import Person, publish
 
 # The hidden birth dates an attacker would try: anyone aged 18 to 86.
 FIRST_BIRTH_DAY = datetime.date(1940, 1, 1)
@@ -20,6 +20,8 @@ COMMON_CHARACTERS = (
     "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红建文辉力永健世广志义兴良海山仁波宁贵"
     "福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振"
 )
+# Each once, in the order an attacker tries them.
+MASKED_NAME_TARGETS = list(dict.fromkeys(COMMON_CHARACTERS))
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +59,14 @@ def limit_for_everyone(channel: str, family: str) -> int:
 
 def alerts(**filters: object) -> list[EnumerationAlert]:
     return list(EnumerationAlert.objects.filter(**filters))
+
+
+def name_mask_target(channel: str) -> str:
+    """Publish 丁?涛, whose hidden character an attacker reaches only past the channel's limit
+    of names tried around one mask; that character."""
+    hidden = MASKED_NAME_TARGETS[limit(channel, "name_pattern")]
+    publish([Person("丁" + hidden + "涛", target_at(0)[0])])
+    return hidden
 
 
 def person_with(name: str, number: str) -> Person:

@@ -6,17 +6,13 @@ import pytest
 from blacklist.models import ProbeFamily
 from tests.api.conftest import Platform
 from tests.factories.people import Person, publish
-from tests.security.conftest import COMMON_CHARACTERS, alerts, limit, target_at
+from tests.security.conftest import MASKED_NAME_TARGETS, alerts, name_mask_target, target_at
 
 pytestmark = pytest.mark.django_db
 
-MASKED_NAME_TARGETS = list(dict.fromkeys(COMMON_CHARACTERS))
-
 
 def test_scored_name_checks_recover_no_starred_character_and_are_refused_alike(bank: Platform):
-    allowed = limit("api", "name_pattern")
-    hidden = MASKED_NAME_TARGETS[allowed]
-    publish([Person("丁" + hidden + "涛", target_at(0)[0])])
+    name_mask_target("api")
     recovered = []
 
     tried = ["丁" + c + "涛" for c in MASKED_NAME_TARGETS]
