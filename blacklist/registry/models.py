@@ -545,7 +545,12 @@ class Entry(models.Model):
         indexes = [
             # the hourly expiry job: active entries whose term has ended
             models.Index(fields=["status", "term_end"], name="entry_status_term_end"),
-            models.Index(fields=["subject", "status"], name="entry_subject_status"),
+            # whether a subject is listed, from the index alone: scored checks ask it of
+            # thousands of subjects at a time
+            models.Index(
+                fields=["subject", "status", "term_end", "term_start", "notice"],
+                name="entry_subject_listed",
+            ),
             models.Index(fields=["notice", "status"], name="entry_notice_status"),
             # the hourly start job: active entries the feed has not listed yet
             models.Index(

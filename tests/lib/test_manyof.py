@@ -24,6 +24,7 @@ def test_rows_found_are_those_in_finds_for_numbers_text_and_keys_of_relations():
     entries = notice.entries.filter(subject_id__one_of=wanted)
     assert sorted(e.subject_id for e in entries) == sorted(wanted - {10**12})
     assert not Subject.objects.filter(id__one_of=set())
+    assert not Subject.objects.filter(name_key__one_of=set())
 
 
 def test_far_more_values_than_sqlite_allows_placeholders_and_64_bit_keys():
