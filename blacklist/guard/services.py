@@ -25,6 +25,7 @@ import math
 import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -48,6 +49,7 @@ from blacklist.registry.identity import SubjectKind
 log = logging.getLogger(__name__)
 
 _IN_CHUNK = 500
+_INSERT_CHUNK = 5000  # rows of five values: within SQLite's 32,766 parameters a statement
 EVERYONE = "everyone"
 
 
@@ -185,15 +187,19 @@ def guesses_record(
     ]
     if not rows:
         return {}
-    # Plain executemany: model instances would cost more than the insert, a thousand a call.
+    # Plain SQL: model instances would cost more than the insert, a thousand a call. One
+    # statement is one transaction: on PostgreSQL no BEGIN and COMMIT to wait for besides (the
+    # table is unlogged, migration 0024: its commit waits for no disk either).
     table = Guess._meta.db_table
-    # On PostgreSQL the table is unlogged (migration 0024): the commit waits for no disk.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (day, actor, family, pattern, guess) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            rows,
-        )
+    chunks = [rows[start : start + _INSERT_CHUNK] for start in range(0, len(rows), _INSERT_CHUNK)]
+    with transaction.atomic() if len(chunks) > 1 else nullcontext(), connection.cursor() as cursor:
+        for chunk in chunks:
+            cursor.execute(
+                f"INSERT INTO {table} (day, actor, family, pattern, guess) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT DO NOTHING",
+                [value for row in chunk for value in row],
+            )
     patterns = sorted({row[3] for row in rows})
     families = {row[2] for row in rows}
     counts: dict[tuple[str, str, str], int] = {}
