@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from blacklist.models import (
@@ -49,7 +49,7 @@ from blacklist.registry.identity import SubjectKind
 log = logging.getLogger(__name__)
 
 _IN_CHUNK = 500
-_INSERT_CHUNK = 5000  # rows of five values: within SQLite's 32,766 parameters a statement
+_ROWS_A_STATEMENT = 5000  # of five values at most: within SQLite's 32,766 parameters
 EVERYONE = "everyone"
 
 
@@ -191,7 +191,9 @@ def guesses_record(
     # statement is one transaction: on PostgreSQL no BEGIN and COMMIT to wait for besides (the
     # table is unlogged, migration 0024: its commit waits for no disk either).
     table = Guess._meta.db_table
-    chunks = [rows[start : start + _INSERT_CHUNK] for start in range(0, len(rows), _INSERT_CHUNK)]
+    chunks = [
+        rows[start : start + _ROWS_A_STATEMENT] for start in range(0, len(rows), _ROWS_A_STATEMENT)
+    ]
     with transaction.atomic() if len(chunks) > 1 else nullcontext(), connection.cursor() as cursor:
         for chunk in chunks:
             cursor.execute(
@@ -200,22 +202,23 @@ def guesses_record(
                 + " ON CONFLICT DO NOTHING",
                 [value for row in chunk for value in row],
             )
-    patterns = sorted({row[3] for row in rows})
-    families = {row[2] for row in rows}
+    # Counted for exactly the (actor, family, pattern) touched, each found by the unique
+    # index's whole prefix: the day's daily-cap guesses of every address share one pattern,
+    # and lists of actors, families and patterns let PostgreSQL read them all to filter.
+    touched = sorted({(actor, family, pattern) for _day, actor, family, pattern, _g in rows})
     counts: dict[tuple[str, str, str], int] = {}
-    for start in range(0, len(patterns), _IN_CHUNK):
-        counts.update(
-            ((actor, family, pattern), n)
-            for actor, family, pattern, n in Guess.objects.filter(
-                day=day,
-                actor__in=list(probes),
-                family__in=families,
-                pattern__in=patterns[start : start + _IN_CHUNK],
+    with connection.cursor() as cursor:
+        for start in range(0, len(touched), _ROWS_A_STATEMENT):
+            chunk = touched[start : start + _ROWS_A_STATEMENT]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH touched (actor, family, pattern) AS (VALUES {values}) "  # noqa: S608
+                f"SELECT g.actor, g.family, g.pattern, COUNT(*) FROM touched JOIN {table} g "
+                "ON g.pattern = touched.pattern AND g.day = %s AND g.actor = touched.actor "
+                "AND g.family = touched.family GROUP BY g.actor, g.family, g.pattern",
+                [*(value for triple in chunk for value in triple), day],
             )
-            .values_list("actor", "family", "pattern")
-            .annotate(n=Count("*"))
-            .values_list("actor", "family", "pattern", "n")
-        )
+            counts.update(((a, f, p), n) for a, f, p, n in cursor.fetchall())
     return counts
 
 

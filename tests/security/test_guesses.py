@@ -38,3 +38,12 @@ def test_a_call_of_more_guesses_than_one_statement_takes_counts_each_distinct_gu
         ("client:1", ProbeFamily.ID_MASK, patterns[1]): expected[patterns[1]],
         ("client:1", ProbeFamily.ID_MASK, patterns[2]): expected[patterns[2]],
     }
+
+
+def test_more_patterns_than_one_statement_counts_are_each_counted():
+    probes = [Probe(ProbeFamily.NAME_PATTERN, f"张*{n}", f"guess-{n}") for n in range(5_003)]
+    guesses_record(probes={"address:10.0.0.1": probes[:2]}, day=DAY)
+
+    counts = guesses_record(probes={"address:10.0.0.1": probes}, day=DAY)
+
+    assert len(counts) == 5_003 and set(counts.values()) == {1}
