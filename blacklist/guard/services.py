@@ -191,16 +191,16 @@ def guesses_record(
     # statement is one transaction: on PostgreSQL no BEGIN and COMMIT to wait for besides (the
     # table is unlogged, migration 0024: its commit waits for no disk either).
     table = Guess._meta.db_table
-    chunks = [
+    batches = [
         rows[start : start + _ROWS_A_STATEMENT] for start in range(0, len(rows), _ROWS_A_STATEMENT)
     ]
-    with transaction.atomic() if len(chunks) > 1 else nullcontext(), connection.cursor() as cursor:
-        for chunk in chunks:
+    with transaction.atomic() if len(batches) > 1 else nullcontext(), connection.cursor() as cursor:
+        for batch in batches:
             cursor.execute(
                 f"INSERT INTO {table} (day, actor, family, pattern, guess) VALUES "  # noqa: S608
-                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
                 + " ON CONFLICT DO NOTHING",
-                [value for row in chunk for value in row],
+                [value for row in batch for value in row],
             )
     # Counted for exactly the (actor, family, pattern) touched, each found by the unique
     # index's whole prefix: the day's daily-cap guesses of every address share one pattern,
