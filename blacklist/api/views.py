@@ -114,6 +114,10 @@ class MonitorCursor(Cursor):
     ordering = "ref"  # unique per client
 
 
+def _forget_data(response: Response) -> None:
+    response.data = None
+
+
 class PlatformView(generics.GenericAPIView):
     """Every API view: one scope it needs, and one audit row per answered request."""
 
@@ -155,6 +159,11 @@ class PlatformView(generics.GenericAPIView):
                 status_code=response.status_code,
                 **getattr(self, "audit", {}),
             )
+        # Once rendered, the answer is bytes. Its data (a check's tens of thousands of dicts)
+        # goes at once, not when a full garbage collection finds the view, its request and
+        # its response, which refer to each other.
+        if isinstance(response, Response):  # not a file download
+            response.add_post_render_callback(_forget_data)
         return response
 
     def get_view_name_for_log(self) -> str:
