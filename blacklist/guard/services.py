@@ -49,7 +49,7 @@ from blacklist.registry.identity import SubjectKind
 log = logging.getLogger(__name__)
 
 _IN_CHUNK = 500
-_ROWS_A_STATEMENT = 5000  # of five values at most: within SQLite's 32,766 parameters
+_MOST_ROWS_A_STATEMENT = 5000
 EVERYONE = "everyone"
 
 
@@ -175,6 +175,13 @@ def window() -> tuple[datetime.date, int]:
     return now.date(), max(1, int((midnight - now).total_seconds()))
 
 
+def _rows_a_statement(*, values_a_row: int) -> int:
+    """Rows of one multi-row statement, within the parameters the database takes (Django's
+    figure for SQLite, 999, is that of its oldest builds)."""
+    limit = connection.features.max_query_params
+    return min(_MOST_ROWS_A_STATEMENT, limit // values_a_row) if limit else _MOST_ROWS_A_STATEMENT
+
+
 def guesses_record(
     *, probes: Mapping[str, Sequence[Probe]], day: datetime.date
 ) -> dict[tuple[str, str, str], int]:
@@ -191,9 +198,8 @@ def guesses_record(
     # statement is one transaction: on PostgreSQL no BEGIN and COMMIT to wait for besides (the
     # table is unlogged, migration 0024: its commit waits for no disk either).
     table = Guess._meta.db_table
-    batches = [
-        rows[start : start + _ROWS_A_STATEMENT] for start in range(0, len(rows), _ROWS_A_STATEMENT)
-    ]
+    per_insert = _rows_a_statement(values_a_row=5)
+    batches = [rows[start : start + per_insert] for start in range(0, len(rows), per_insert)]
     with transaction.atomic() if len(batches) > 1 else nullcontext(), connection.cursor() as cursor:
         for batch in batches:
             cursor.execute(
@@ -208,8 +214,9 @@ def guesses_record(
     touched = sorted({(actor, family, pattern) for _day, actor, family, pattern, _g in rows})
     counts: dict[tuple[str, str, str], int] = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(touched), _ROWS_A_STATEMENT):
-            chunk = touched[start : start + _ROWS_A_STATEMENT]
+        per_count = _rows_a_statement(values_a_row=3)
+        for start in range(0, len(touched), per_count):
+            chunk = touched[start : start + per_count]
             values = ", ".join(["(%s, %s, %s)"] * len(chunk))
             cursor.execute(
                 f"WITH touched (actor, family, pattern) AS (VALUES {values}) "  # noqa: S608

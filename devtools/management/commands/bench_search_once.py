@@ -104,16 +104,18 @@ def _cache_the_database() -> None:
     file pages nobody read for a minute, and the engines are measured one after the other.
     On PostgreSQL through pg_prewarm when the server has it (else nothing is read ahead)."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            try:
-                with transaction.atomic():
-                    cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-            except DatabaseError:
-                return
-            cursor.execute(
-                "SELECT pg_prewarm(oid::regclass, 'read') FROM pg_class "
-                "WHERE relkind IN ('r', 'i', 't') AND relnamespace = 'public'::regnamespace"
-            )
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+                cursor.execute(  # tables with their TOAST tables, and indexes
+                    "SELECT pg_prewarm(c.oid::regclass, 'read') FROM pg_class c "
+                    "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i') "
+                    "UNION ALL SELECT pg_prewarm(c.reltoastrelid::regclass, 'read') "
+                    "FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+                    "AND c.relkind = 'r' AND c.reltoastrelid <> 0"
+                )
+        except DatabaseError:  # no extension, or no right to it: measured as it comes
+            pass
         return
     with open(connection.settings_dict["NAME"], "rb") as database:
         while database.read(2**24):
