@@ -272,8 +272,14 @@ class CheckSubjectSerializer(ClosedSerializer):
         return plain if plain is not None else super().to_internal_value(data)
 
 
-# What `_plain_subject` checks of each text field: its longest length (as declared above).
-_SUBJECT_TEXTS = {"ref": 100, "id_number": 40, "name": 200, "region": 100}
+# What `_plain_subject` checks, read from the fields declared above: each text's longest
+# length, and the genders a subject may give (or none).
+_SUBJECT_TEXTS = {
+    name: field.max_length
+    for name, field in CheckSubjectSerializer._declared_fields.items()
+    if isinstance(field, TextField)
+}
+_SUBJECT_GENDERS = {"", *CheckSubjectSerializer._declared_fields["gender"].choices}
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -291,7 +297,7 @@ def _plain_subject(data: object) -> dict[str, str] | None:
         if longest is not None:
             if len(value) > longest or _SURROGATES.search(value):
                 return None
-        elif key != "gender" or value not in ("", "M", "F"):
+        elif key != "gender" or value not in _SUBJECT_GENDERS:
             return None
     if not data.get("ref"):
         return None
