@@ -33,7 +33,7 @@ from blacklist.importing.uploads import upload_opened, upload_store
 from blacklist.lib.queueing import queue_after_commit
 from blacklist.models import ImportRun, ImportStatus, NameChoice, Notice, NoticeStatus
 from blacklist.registry import naming, redaction
-from blacklist.registry.bulk import KnownSubject, refresh_statistics, subject_lookup, write_cache
+from blacklist.registry.bulk import KnownSubject, large_write, refresh_statistics, subject_lookup
 from blacklist.registry.identity import SubjectKind
 from blacklist.registry.listing import (
     ListingResult,
@@ -232,7 +232,7 @@ def _write_spooled(run: ImportRun, *, notice: Notice, progress: Report) -> Listi
     # Only when validation saw a known subject named differently: the common file pays nothing.
     rename = run.name_choice == NameChoice.UPDATE and run.name_conflicts > 0
     try:
-        with write_cache():
+        with large_write():
             for chunk in _spooled(run):
                 if rename:
                     names = [(str(r[_DIGEST]), str(r[_NAME]), str(r[_NAME_KEY])) for r in chunk]

@@ -230,6 +230,14 @@ def subject_lookup(digests: Sequence[str], *, notice_id: int) -> dict[str, Known
 
 
 @contextmanager
+def large_write() -> Iterator[None]:
+    """Around one large write of listings (an import's commit): on SQLite a larger page
+    cache, on PostgreSQL the candidate keys written in one sweep at the end."""
+    with write_cache(), match_index.keys_staged():
+        yield
+
+
+@contextmanager
 def write_cache(megabytes: int = 192) -> Iterator[None]:
     """A larger SQLite page cache for one large write: the unique indexes of subjects and
     entries take random inserts, which otherwise go to disk once they outgrow the cache."""

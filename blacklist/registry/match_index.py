@@ -8,10 +8,12 @@ the removal of a draft's rows (removal.py: the keys and aliases of deleted subje
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Exists, F, OuterRef, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
@@ -22,6 +24,8 @@ from blacklist.models import Alias, Entry, FormerName, MatchKey, Subject
 from blacklist.registry import identity, matching, naming
 
 BATCH = 200_000  # keys per statement: a write of 25,000 rows makes some 125,000
+STAGING = "matchkey_staging"
+_staged: ContextVar[bool] = ContextVar("match_keys_staged", default=False)
 
 
 def _table(model: type) -> str:
@@ -30,12 +34,13 @@ def _table(model: type) -> str:
 
 def keys_insert(rows: Iterable[tuple[int, int, int]]) -> int:
     """Add (subject id, kind, key) rows; rows already there are left alone. Returns rows given."""
-    # In the order of the key: the (key, subject) index takes them in one sweep per batch
+    # In the order of the key: the index (key, subject) takes them in one sweep per batch
     # instead of a page at random for each (the keys are hashes).
     rows = sorted(rows, key=lambda row: row[2])
     if not rows:
         return 0
-    table = _table(MatchKey)
+    staged = _staged.get()
+    table = STAGING if staged else _table(MatchKey)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # one statement per batch: a row per statement waits on the server every time
@@ -44,8 +49,8 @@ def keys_insert(rows: Iterable[tuple[int, int, int]]) -> int:
                 cursor.execute(
                     f"INSERT INTO {table} (subject_id, kind, key) "  # noqa: S608
                     "SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[]) "
-                    "ORDER BY 3 ON CONFLICT DO NOTHING",
-                    [[r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch]],
+                    + ("" if staged else "ORDER BY 3 ON CONFLICT DO NOTHING"),
+                    [int_array(row[column] for row in batch) for column in range(3)],
                 )
         else:
             # the driver's cursor: the debug wrapper would keep every parameter of every row
@@ -57,12 +62,43 @@ def keys_insert(rows: Iterable[tuple[int, int, int]]) -> int:
     return len(rows)
 
 
+@contextmanager
+def keys_staged() -> Iterator[None]:
+    """Within, on PostgreSQL, `keys_insert` keeps its keys in a temporary table, and they go
+    into the index at the end in one sweep in the order of the key (in a transaction: all or
+    none). Keys are hashes: a large import written chunk by chunk had each chunk's keys sweep
+    the whole index again, and PostgreSQL logs each index page a sweep writes. Elsewhere, and
+    nested, keys are written as given. Nothing within reads the keys it staged."""
+    if connection.vendor != "postgresql" or _staged.get():
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} "
+                "(subject_id bigint, kind smallint, key bigint) ON COMMIT DROP"
+            )
+            cursor.execute(f"TRUNCATE {STAGING}")
+        staged = _staged.set(True)
+        try:
+            yield
+        finally:
+            _staged.reset(staged)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_table(MatchKey)} (subject_id, kind, key) "  # noqa: S608
+                f"SELECT subject_id, kind, key FROM {STAGING} ORDER BY key, subject_id "
+                "ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(f"TRUNCATE {STAGING}")
+
+
 def keys_delete(subject_ids: Sequence[int]) -> None:
-    """Forget the keys and aliases of subjects about to be deleted."""
+    """Forget the keys and aliases of subjects about to be deleted. The keys are found by
+    one read of the whole table (their index leads with the key: see MatchKey)."""
+    MatchKey.objects.filter(subject_id__one_of=subject_ids).delete()
     for start in range(0, len(subject_ids), 5000):
-        chunk = subject_ids[start : start + 5000]
-        MatchKey.objects.filter(subject_id__in=chunk).delete()
-        Alias.objects.filter(subject_id__in=chunk).delete()
+        Alias.objects.filter(subject_id__in=subject_ids[start : start + 5000]).delete()
 
 
 def aliases_insert(rows: Sequence[tuple[int, str]], *, import_run_id: int | None) -> None:

@@ -351,7 +351,11 @@ class MatchKey(models.Model):
     former, aliases) may be written as (registry/matching.py). Written set-based by the code
     that writes subjects and names (bulk.py, renames.py, removal.py)."""
 
-    pk = models.CompositePrimaryKey("subject_id", "key")
+    # One index, the key first: checks read a key's holders newest first, and every import
+    # writes some five keys a person in random order, which a second index would take again
+    # (on PostgreSQL each write to an index page also logs the page). Deleting the keys of
+    # subjects (taking rows out of a draft) reads the table once instead.
+    pk = models.CompositePrimaryKey("key", "subject_id")
     # No database constraint: a million rows of an import would each pay for its check, and
     # the code that deletes subjects deletes their keys first.
     subject = models.ForeignKey(
@@ -359,9 +363,6 @@ class MatchKey(models.Model):
     )
     key = models.BigIntegerField()
     kind = models.PositiveSmallIntegerField(choices=MatchKeyKind)
-
-    class Meta:
-        indexes = [models.Index(fields=["key", "subject"], name="matchkey_key_subject")]
 
     def __str__(self) -> str:
         return f"{self.subject_id}:{self.kind}:{self.key}"

@@ -4,6 +4,7 @@ scored checks kept in step by imports, renames, removals and the rebuild command
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import transaction
 
 from blacklist.importing import removal
 from blacklist.importing.pipeline import import_commit, import_start, import_validate
@@ -117,6 +118,10 @@ def test_a_rename_adds_the_new_names_keys_and_keeps_the_old_ones():
 
 
 def test_removing_a_drafts_rows_removes_the_keys_and_aliases_of_deleted_subjects():
+    li = person("李四")
+    imported([["李四", li.id_number, "李肆"]])
+    kept = subject(li.id_number)
+    kept_keys = keys(kept)
     zhang = person("张三")
     run = imported([["张三", zhang.id_number, "张叁"]])
     gone = subject(zhang.id_number)
@@ -125,6 +130,22 @@ def test_removing_a_drafts_rows_removes_the_keys_and_aliases_of_deleted_subjects
     assert not Subject.objects.filter(pk=gone.pk).exists()
     assert not MatchKey.objects.filter(subject_id=gone.pk).exists()
     assert not Alias.objects.filter(subject_id=gone.pk).exists()
+    assert keys(kept) == kept_keys == expected_keys(kept)  # another import's subject keeps its own
+
+
+def test_keys_of_a_large_write_are_written_when_it_ends_once_each_or_not_at_all():
+    a, b = 900_001, 900_002  # subject ids (the keys hold no constraint on them)
+    rows = [(a, 1, 11), (b, 1, 11), (a, 2, 12)]
+    with match_index.keys_staged():
+        match_index.keys_insert(rows)
+        match_index.keys_insert(rows[:1])  # given again: kept once
+    stored = set(MatchKey.objects.filter(key__in=[11, 12]).values_list("subject_id", "kind", "key"))
+    assert stored == set(rows)
+
+    with pytest.raises(RuntimeError), transaction.atomic(), match_index.keys_staged():
+        match_index.keys_insert([(a, 1, 13)])
+        raise RuntimeError("the write failed")
+    assert not MatchKey.objects.filter(key=13).exists()
 
 
 def test_the_rebuild_command_writes_the_same_keys():
