@@ -199,6 +199,8 @@ def guesses_record(
     # table is unlogged, migration 0024: its commit waits for no disk either).
     table = Guess._meta.db_table
     per_insert = _rows_a_statement(values_a_row=5)
+    if connection.vendor == "postgresql" and len(rows) <= per_insert:
+        return _record_and_count(rows, day)
     batches = [rows[start : start + per_insert] for start in range(0, len(rows), per_insert)]
     with transaction.atomic() if len(batches) > 1 else nullcontext(), connection.cursor() as cursor:
         for batch in batches:
@@ -227,6 +229,29 @@ def guesses_record(
             )
             counts.update(((a, f, p), n) for a, f, p, n in cursor.fetchall())
     return counts
+
+
+def _record_and_count(
+    rows: Sequence[tuple[datetime.date, str, str, str, str]], day: datetime.date
+) -> dict[tuple[str, str, str], int]:
+    """`guesses_record` in one PostgreSQL statement (a search's few guesses: one wait on the
+    server instead of two). Its reads see the table as it was before the statement, so a
+    count is the guesses there before and those the statement added."""
+    table = Guess._meta.db_table
+    values = ", ".join(["(%s::date, %s, %s, %s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH guessed (day, actor, family, pattern, guess) AS (VALUES {values}), "  # noqa: S608
+            f"added AS (INSERT INTO {table} (day, actor, family, pattern, guess) "
+            "SELECT * FROM guessed ON CONFLICT DO NOTHING RETURNING actor, family, pattern), "
+            "touched AS (SELECT DISTINCT actor, family, pattern FROM guessed) "
+            f"SELECT t.actor, t.family, t.pattern, (SELECT COUNT(*) FROM {table} g "
+            "WHERE g.pattern = t.pattern AND g.day = %s AND g.actor = t.actor "
+            "AND g.family = t.family) + (SELECT COUNT(*) FROM added a WHERE a.actor = t.actor "
+            "AND a.family = t.family AND a.pattern = t.pattern) FROM touched t",
+            [*(value for row in rows for value in row), day],
+        )
+        return {(a, f, p): n for a, f, p, n in cursor.fetchall()}
 
 
 def guard(

@@ -47,3 +47,21 @@ def test_more_patterns_than_one_statement_counts_are_each_counted():
     counts = guesses_record(probes={"address:10.0.0.1": probes}, day=DAY)
 
     assert len(counts) == 5_003 and set(counts.values()) == {1}
+
+
+def test_a_few_guesses_count_the_days_guesses_before_and_their_own_once():
+    mask, actor = "110101********1234", "address:10.0.0.9"
+
+    def probes(*guesses: str) -> list[Probe]:
+        return [Probe(ProbeFamily.ID_MASK, mask, guess) for guess in guesses]
+
+    first = guesses_record(probes={actor: probes("a", "b")}, day=DAY)
+    again = guesses_record(probes={actor: probes("b", "c", "c"), "everyone": probes("c")}, day=DAY)
+    next_day = guesses_record(probes={actor: probes("a")}, day=DAY + datetime.timedelta(days=1))
+
+    assert first == {(actor, ProbeFamily.ID_MASK, mask): 2}
+    assert again == {
+        (actor, ProbeFamily.ID_MASK, mask): 3,
+        ("everyone", ProbeFamily.ID_MASK, mask): 1,
+    }
+    assert next_day == {(actor, ProbeFamily.ID_MASK, mask): 1}
