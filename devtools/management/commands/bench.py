@@ -11,6 +11,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
+import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -18,6 +19,7 @@ from psycopg import sql
 
 ENGINES = ("sqlite", "postgresql")
 LOCAL_POSTGRESQL = "postgres://postgres@127.0.0.1:5432/postgres"
+LOCAL_REDIS = "redis://127.0.0.1:6379/14"
 LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
@@ -104,7 +106,9 @@ class Command(BaseCommand):
         self.engines = self._engines(engines.split(","))
         self.prefix = database_prefix
         self.samples = samples
+        self.cache_url = self._cache_url()
         self.stdout.write(f"engines: {', '.join(LABELS[e] for e in self.engines)}")
+        self.stdout.write(f"cache: {self.cache_url or 'files under var/ (no Redis answered)'}")
         if "import" in suites:
             self._import(rows=rows, baseline_rows=baseline_rows)
         if {"search", "api", "scored"} & set(suites):
@@ -137,6 +141,19 @@ class Command(BaseCommand):
                 engines.remove("postgresql")
             self.server = self.server or LOCAL_POSTGRESQL
         return engines
+
+    def _cache_url(self) -> str:
+        """The cache every run shares, Redis as in production: BENCH_CACHE_URL, else a local
+        server if one answers, else the embedded files (each write of a rate-limit count
+        lists their folder: some tenths of a millisecond a search)."""
+        url = os.getenv("BENCH_CACHE_URL", "").strip()
+        try:
+            redis.Redis.from_url(url or LOCAL_REDIS, socket_connect_timeout=3).ping()
+        except redis.RedisError as error:
+            if url:
+                raise CommandError(f"BENCH_CACHE_URL does not answer: {error}") from error
+            return ""
+        return url or LOCAL_REDIS
 
     def _pg_url(self, database: str) -> str:
         base, _, _ = self.server.rpartition("/")
@@ -326,6 +343,7 @@ class Command(BaseCommand):
         env = os.environ | {
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(self.folder / "media"),
+            "CACHE_URL": self.cache_url,
             # as in production: no query log, the same keys
             "DEBUG": "0",
             "ALLOWED_HOSTS": "localhost,testserver",
