@@ -52,7 +52,10 @@ def draft_rows_delete(
         rows = list(entries.order_by("id").values_list("id", "subject_id"))
         for chunk in _chunks([entry_id for entry_id, _subject in rows]):
             Entry.objects.filter(pk__in=chunk).delete()
-        subjects = sum(_delete_orphans(chunk) for chunk in _chunks([s for _e, s in rows]))
+        orphans = [pk for chunk in _chunks([s for _e, s in rows]) for pk in _delete_orphans(chunk)]
+        # in one go: the keys are found by a read of their whole table (see MatchKey)
+        match_index.keys_delete(orphans)
+        subjects = len(orphans)
         files = [name for name in runs.values_list("file", flat=True) if name]
         runs.update(status=ImportStatus.REMOVED, file="")
         transaction.on_commit(lambda: _delete_files(files))
@@ -63,8 +66,9 @@ def draft_rows_delete(
     return RowsDeleted(entries=len(rows), subjects=subjects)
 
 
-def _delete_orphans(subject_ids: Sequence[int]) -> int:
-    """Delete those of the subjects that no entry of any notice names any more."""
+def _delete_orphans(subject_ids: Sequence[int]) -> list[int]:
+    """Delete those of the subjects that no entry of any notice names any more; their ids
+    (their candidate keys are the caller's to delete)."""
     orphans = list(
         Subject.objects.select_for_update()
         .filter(pk__in=subject_ids)
@@ -72,11 +76,11 @@ def _delete_orphans(subject_ids: Sequence[int]) -> int:
         .values_list("pk", "name_key")
     )
     if not orphans:
-        return 0
+        return []
     search.unindex_subjects(orphans)
-    match_index.keys_delete([pk for pk, _key in orphans])
-    Subject.objects.filter(pk__in=[pk for pk, _key in orphans]).delete()
-    return len(orphans)
+    deleted = [pk for pk, _key in orphans]
+    Subject.objects.filter(pk__in=deleted).delete()
+    return deleted
 
 
 def _delete_files(names: list[str]) -> None:

@@ -96,6 +96,8 @@ def keys_staged() -> Iterator[None]:
 def keys_delete(subject_ids: Sequence[int]) -> None:
     """Forget the keys and aliases of subjects about to be deleted. The keys are found by
     one read of the whole table (their index leads with the key: see MatchKey)."""
+    if not subject_ids:
+        return
     MatchKey.objects.filter(subject_id__one_of=subject_ids).delete()
     for start in range(0, len(subject_ids), 5000):
         Alias.objects.filter(subject_id__in=subject_ids[start : start + 5000]).delete()

@@ -148,7 +148,9 @@ class Command(BaseCommand):
         lists their folder: some tenths of a millisecond a search)."""
         url = os.getenv("BENCH_CACHE_URL", "").strip()
         try:
-            redis.Redis.from_url(url or LOCAL_REDIS, socket_connect_timeout=3).ping()
+            redis.Redis.from_url(
+                url or LOCAL_REDIS, socket_connect_timeout=3, socket_timeout=3
+            ).ping()
         except redis.RedisError as error:
             if url:
                 raise CommandError(f"BENCH_CACHE_URL does not answer: {error}") from error
