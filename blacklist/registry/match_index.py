@@ -67,8 +67,8 @@ def keys_staged() -> Iterator[None]:
     """Within, on PostgreSQL, `keys_insert` keeps its keys in a temporary table, and they go
     into the index at the end in one sweep in the order of the key (in a transaction: all or
     none). Keys are hashes: a large import written chunk by chunk had each chunk's keys sweep
-    the whole index again, and PostgreSQL logs each index page a sweep writes. Elsewhere, and
-    nested, keys are written as given. Nothing within reads the keys it staged."""
+    the whole index again, and PostgreSQL logs each index page a sweep writes. On SQLite keys
+    are written as given; nested, the outer one writes them. Nothing within reads them."""
     if connection.vendor != "postgresql" or _staged.get():
         yield
         return
