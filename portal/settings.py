@@ -225,6 +225,11 @@ def database_settings(url: str = "") -> dict[str, Any]:
             # after any `?options=` of the URL (a statement_timeout, a search_path), not instead
             given = options.get("options", "")
             options["options"] = " ".join([given, *(f"-c {s}" for s in session)]).strip()
+        # Parameters bound by the server, so that the few queries run inside
+        # `blacklist.lib.prepared.planned_once()` can be prepared (README, "Settings"); off
+        # behind a pooler in transaction mode that does not keep prepared statements.
+        if envbool("DATABASE_PREPARED_STATEMENTS", "on"):
+            config.setdefault("OPTIONS", {})["server_side_binding"] = True
     return config
 
 

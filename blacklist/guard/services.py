@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from blacklist.lib.prepared import planned_once
 from blacklist.models import (
     AlertChannel,
     ApiClient,
@@ -239,7 +240,7 @@ def _record_and_count(
     count is the guesses there before and those the statement added."""
     table = Guess._meta.db_table
     values = ", ".join(["(%s::date, %s, %s, %s, %s)"] * len(rows))
-    with connection.cursor() as cursor:
+    with planned_once(), connection.cursor() as cursor:
         cursor.execute(
             f"WITH guessed (day, actor, family, pattern, guess) AS (VALUES {values}), "  # noqa: S608
             f"added AS (INSERT INTO {table} (day, actor, family, pattern, guess) "

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from blacklist.lib.prepared import planned_once
 from blacklist.models import (
     Entry,
     EntryStatus,
@@ -101,4 +102,5 @@ def programmes_public() -> QuerySet[Programme]:
 def programme_choices() -> list[Programme]:
     """`programmes_public()` for the search form, read on every call: a programme hidden or
     renamed is never shown stale."""
-    return list(programmes_public())
+    with planned_once():
+        return list(programmes_public())

@@ -159,7 +159,7 @@ def _fill(platforms: list[ApiClient], *, watched: list[str], total: int) -> None
         else "lower(hex(randomblob(32)))"
     )
     numbers = (
-        "generate_series(%s, %s) AS g(n)"
+        "generate_series(%s::bigint, %s::bigint) AS g(n)"
         if connection.vendor == "postgresql"
         else "(WITH RECURSIVE g(n) AS (SELECT %s UNION ALL SELECT n + 1 FROM g WHERE n < %s) "
         "SELECT n FROM g) AS g"
