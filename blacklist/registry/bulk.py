@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Max
 from django.utils import timezone
 
 from blacklist.models import Alias, ChangeEvent, Entry, FormerName, MatchKey, Subject
@@ -54,36 +53,25 @@ def listings_insert(
     """
     if not rows:
         return 0
-    if connection.vendor != "postgresql":
-        created, indexed, subject_ids = _insert_sqlite(notice_id, rows, import_run_id)
-        search.index_subjects(indexed)
-        new = {subject_id for subject_id, _key in indexed}
-    else:
-        newest = Subject.objects.aggregate(newest=Max("id"))["newest"] or 0
-        created, subject_ids = _insert_postgresql(notice_id, rows, import_run_id)
-        if created:
-            # Ids only grow, so the subjects created just now are those above the newest before.
-            search.index_subjects(
-                Subject.objects.filter(id__gt=newest).values_list("id", "name_key").iterator()
-            )
-        new = {subject_id for subject_id in subject_ids if subject_id > newest}
+    insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_sqlite
+    created, subject_ids = insert(notice_id, rows, import_run_id)
+    search.index_subjects(created)
     match_index.listing_names_write(
         subject_ids,
         [
             (row[ALIASES], row[NAME_KEYS], row[ALIAS_KEYS]) if len(row) > ALIASES else ("", "", "")
             for row in rows
         ],
-        created=new,
+        created={subject_id for subject_id, _key in created},
         import_run_id=import_run_id,
     )
-    return created
+    return len(created)
 
 
 def _insert_sqlite(
     notice_id: int, rows: Sequence[Sequence[object]], import_run_id: int | None
-) -> tuple[int, list[tuple[int, str]], list[int]]:
-    """Returns the subjects created, their (id, name_key) for the search index, and each
-    row's subject id."""
+) -> tuple[list[tuple[int, str]], list[int]]:
+    """Returns the created subjects' (id, name_key) and each row's subject id."""
     now = _now()
     subjects = _table(Subject)
     subject_sql = (
@@ -103,7 +91,6 @@ def _insert_sqlite(
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {subjects}")  # noqa: S608
         newest = cursor.fetchone()[0]
         cursor.executemany(subject_sql, [(*row[:9], now, now) for row in rows])
-        created = cursor.rowcount
         # SQLite has one writer and this transaction is it, so the subjects above the newest
         # before are exactly those just created: one read of the table's end gives their ids,
         # instead of a search of the id_hmac index for every entry.
@@ -123,8 +110,8 @@ def _insert_sqlite(
                 for public_id, row in zip(new_public_ids(len(rows)), rows, strict=True)
             ],
         )
-    indexed = [(subject_id, name_key) for subject_id, _digest, name_key in new]
-    return created, indexed, [ids[row[3]] for row in rows]  # type: ignore[index]
+    created = [(subject_id, name_key) for subject_id, _digest, name_key in new]
+    return created, [ids[row[3]] for row in rows]  # type: ignore[index]
 
 
 def _subject_ids(cursor: Any, digests: Sequence[object]) -> Iterator[tuple[str, int]]:
@@ -141,11 +128,11 @@ def _subject_ids(cursor: Any, digests: Sequence[object]) -> Iterator[tuple[str, 
 
 def _insert_postgresql(
     notice_id: int, rows: Sequence[Sequence[object]], import_run_id: int | None
-) -> tuple[int, list[int]]:
-    """Returns the subjects created and each row's subject id."""
+) -> tuple[list[tuple[int, str]], list[int]]:
+    """Returns the created subjects' (id, name_key) and each row's subject id."""
     now = timezone.now()
     staging = "listing_staging"
-    columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id", "position")
+    columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id")
     subject_columns = _columns(SUBJECT_COLUMNS)
     subjects = _table(Subject)
     with connection.cursor() as cursor:
@@ -154,46 +141,43 @@ def _insert_postgresql(
             "kind text, name text, name_key text, id_hmac text, id_encrypted text, "
             "id_masked text, gender text, region_code text, region_name text, "
             "offence text, measures text, term_start date, term_end date, public_id text, "
-            "position integer, subject_id bigint"
+            "position integer GENERATED ALWAYS AS IDENTITY"
             ") ON COMMIT DROP"
         )
-        cursor.execute(f"TRUNCATE {staging}")
+        cursor.execute(f"TRUNCATE {staging} RESTART IDENTITY")
+        public_ids = new_public_ids(len(rows))
         with cursor.cursor.copy(f"COPY {staging} ({_columns(columns)}) FROM STDIN") as copy:
-            public_ids = new_public_ids(len(rows))
-            for position, (public_id, row) in enumerate(zip(public_ids, rows, strict=True)):
-                copy.write_row((*row[:13], public_id, position))  # names: match_index
-        cursor.execute(f"ANALYZE {staging} (id_hmac)")  # so that the joins below hash, not loop
-        # New subjects give their ids back as they are inserted, so the entries need no
-        # search of the random id_hmac index; inserted in its order, they touch each of its
-        # pages once.
+            for public_id, row in zip(public_ids, rows, strict=True):
+                copy.write_row((*row[:13], public_id))  # names: match_index
+        cursor.execute(f"ANALYZE {staging} (id_hmac)")  # so that the join below hashes
+        # New subjects, inserted in the order of the id_hmac index (each of its pages touched
+        # once), give their ids back; the entries take them from there, so that only the
+        # subjects known before (typically a few of a file) are looked up in that index. Two
+        # statements: the second sees a subject another import committed meanwhile, which the
+        # first skipped as a conflict.
         cursor.execute(
-            f"WITH created AS (INSERT INTO {subjects} ({subject_columns}, created_at, updated_at) "  # noqa: S608
+            f"INSERT INTO {subjects} ({subject_columns}, created_at, updated_at) "  # noqa: S608
             f"SELECT {subject_columns}, %s, %s FROM {staging} ORDER BY id_hmac "
-            "ON CONFLICT (id_hmac) DO NOTHING RETURNING id, id_hmac) "
-            f"UPDATE {staging} st SET subject_id = created.id FROM created "
-            "WHERE st.id_hmac = created.id_hmac",
+            "ON CONFLICT (id_hmac) DO NOTHING RETURNING id, id_hmac, name_key",
             [now, now],
         )
-        created = cursor.rowcount
-        if created < len(rows):  # subjects known before: typically a few of a file
-            cursor.execute(
-                f"UPDATE {staging} st SET subject_id = s.id FROM {subjects} s "  # noqa: S608
-                "WHERE st.subject_id IS NULL AND s.id_hmac = st.id_hmac"
-            )
+        made = cursor.fetchall()
+        # Entries keep the order of the file, as on SQLite; a missing subject (one that
+        # vanished) fails the NOT NULL constraint.
         cursor.execute(
             f"INSERT INTO {_table(Entry)} (public_id, notice_id, subject_id, "  # noqa: S608
             f"{_columns(ENTRY_VALUE_COLUMNS)}, status, status_reason, announced, import_run_id, "
             "created_at, updated_at) "
-            f"SELECT public_id, %s, subject_id, offence, measures, term_start, term_end, "
-            f"'active', '', FALSE, %s, %s, %s FROM {staging} "
-            # entries keep the order of the file, as on SQLite; a missing subject (one that
-            # vanished) fails the NOT NULL constraint
-            "ORDER BY position",
-            [notice_id, import_run_id, now, now],
+            "SELECT st.public_id, %s, COALESCE(made.id, "
+            f"(SELECT s.id FROM {subjects} s WHERE s.id_hmac = st.id_hmac)), st.offence, "
+            "st.measures, st.term_start, st.term_end, 'active', '', FALSE, %s, %s, %s "
+            f"FROM {staging} st LEFT JOIN unnest(%s::text[], %s::bigint[]) AS made(id_hmac, id) "
+            "ON made.id_hmac = st.id_hmac ORDER BY st.position RETURNING public_id, subject_id",
+            [notice_id, import_run_id, now, now, [m[1] for m in made], [m[0] for m in made]],
         )
-        cursor.execute(f"SELECT subject_id FROM {staging} ORDER BY position")  # noqa: S608
-        subject_ids = [subject_id for (subject_id,) in cursor.fetchall()]
-    return created, subject_ids
+        by_public_id = dict(cursor.fetchall())
+    created = [(subject_id, name_key) for subject_id, _digest, name_key in made]
+    return created, [by_public_id[public_id] for public_id in public_ids]
 
 
 class KnownSubject(NamedTuple):
