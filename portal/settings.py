@@ -225,11 +225,6 @@ def database_settings(url: str = "") -> dict[str, Any]:
             # after any `?options=` of the URL (a statement_timeout, a search_path), not instead
             given = options.get("options", "")
             options["options"] = " ".join([given, *(f"-c {s}" for s in session)]).strip()
-        # Parameters bound by the server, so that the few queries run inside
-        # `blacklist.lib.prepared.planned_once()` can be prepared (README, "Settings"); off
-        # behind a pooler in transaction mode that does not keep prepared statements.
-        if envbool("DATABASE_PREPARED_STATEMENTS", "on"):
-            config.setdefault("OPTIONS", {})["server_side_binding"] = True
     return config
 
 
@@ -254,6 +249,9 @@ def replica_databases(primary: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return replicas
 
 
+# The few queries every search runs, prepared on PostgreSQL (blacklist/lib/prepared.py); off
+# behind a pooler in transaction mode that does not keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = envbool("DATABASE_PREPARED_STATEMENTS", "on")
 _primary = database_settings()
 DATABASES = {"default": _primary, **replica_databases(_primary)}
 # The aliases reads may go to; none configured, every query goes to the primary as before.

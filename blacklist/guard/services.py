@@ -50,6 +50,9 @@ from blacklist.registry.identity import SubjectKind
 log = logging.getLogger(__name__)
 
 _IN_CHUNK = 500
+# A search's guesses: the daily cap's, a mask's and the name tried with it, for the visitor
+# and for everyone; a name's, one a character.
+_FEW_GUESSES = 40
 _MOST_ROWS_A_STATEMENT = 5000
 EVERYONE = "everyone"
 
@@ -240,7 +243,10 @@ def _record_and_count(
     count is the guesses there before and those the statement added."""
     table = Guess._meta.db_table
     values = ", ".join(["(%s::date, %s, %s, %s, %s)"] * len(rows))
-    with planned_once(), connection.cursor() as cursor:
+    # a search's few guesses come in a few shapes, each planned once; a check's thousands
+    # would each be a statement of their own
+    few = len(rows) <= _FEW_GUESSES
+    with planned_once() if few else nullcontext(), connection.cursor() as cursor:
         cursor.execute(
             f"WITH guessed (day, actor, family, pattern, guess) AS (VALUES {values}), "  # noqa: S608
             f"added AS (INSERT INTO {table} (day, actor, family, pattern, guess) "

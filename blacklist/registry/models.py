@@ -266,7 +266,9 @@ class Subject(models.Model):
             # The API's region filter is a prefix (a province's two digits): one index that
             # serves it and equality alike, where db_index would give PostgreSQL two.
             models.Index(
-                fields=["region_code"], name="subject_region_code", opclasses=["varchar_pattern_ops"]
+                fields=["region_code"],
+                name="subject_region_code",
+                opclasses=["varchar_pattern_ops"],
             ),
         ]
 

@@ -15,11 +15,14 @@ from tests.importing.test_pipeline import csv_of, list_on, validated
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def waiting_for_a_lock() -> bool:
+def waiting_for_the_first() -> bool:
+    """Another session waits for a transaction to end: the second commit's insert of the
+    subject the first holds uncommitted."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database()"
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event = 'transactionid' "
+            "AND datname = current_database() AND query LIKE %s",
+            ['INSERT INTO "blacklist_subject"%'],
         )
         return cursor.fetchone()[0] > 0
 
@@ -54,7 +57,7 @@ def test_an_import_waiting_for_a_subject_another_commit_creates_links_its_entry_
     assert held.wait(timeout=60)
     second = threading.Thread(target=second_commit)
     second.start()
-    assert factories.wait_for(waiting_for_a_lock, timeout=60), "the second never waited"
+    assert factories.wait_for(waiting_for_the_first, timeout=60), "the second never waited"
     release.set()
     first.join(timeout=60)
     second.join(timeout=120)

@@ -360,15 +360,3 @@ def test_postgresql_sessions_add_the_planner_settings_to_options_the_url_gives(m
     monkeypatch.setenv("DATABASE_SESSION_SETTINGS", "")
     assert "options" not in database_settings("postgres://u@db/portal").get("OPTIONS", {})
     assert "options" not in database_settings("sqlite:///x.sqlite3")["OPTIONS"]
-
-
-def test_postgresql_binds_parameters_on_the_server_unless_turned_off(monkeypatch):
-    from portal.settings import database_settings
-
-    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
-    assert database_settings("postgres://u@db/portal")["OPTIONS"]["server_side_binding"] is True
-    assert "server_side_binding" not in database_settings("sqlite:///x.sqlite3")["OPTIONS"]
-    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "off")
-    assert "server_side_binding" not in database_settings("postgres://u@db/portal").get(
-        "OPTIONS", {}
-    )

@@ -36,7 +36,8 @@ def media(settings, tmp_path) -> None:
 @pytest.fixture
 def zhang():
     listed = person("张三丰")
-    notice = publish([listed, person("李四")])
+    # another district: a mask (district, last four characters) two neighbours may share
+    notice = publish([listed, person("李四", region="110101")])
     return entry_of(listed), notice
 
 
