@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
+from blacklist.lib.manyof import int_array
 from blacklist.models import Alias, ChangeEvent, Entry, FormerName, MatchKey, Subject
 from blacklist.public import search
 from blacklist.registry import match_index
@@ -173,7 +174,14 @@ def _insert_postgresql(
             "st.measures, st.term_start, st.term_end, 'active', '', FALSE, %s, %s, %s "
             f"FROM {staging} st LEFT JOIN unnest(%s::text[], %s::bigint[]) AS made(id_hmac, id) "
             "ON made.id_hmac = st.id_hmac ORDER BY st.position RETURNING public_id, subject_id",
-            [notice_id, import_run_id, now, now, [m[1] for m in made], [m[0] for m in made]],
+            [
+                notice_id,
+                import_run_id,
+                now,
+                now,
+                [m[1] for m in made],
+                int_array(m[0] for m in made),
+            ],
         )
         by_public_id = dict(cursor.fetchall())
     created = [(subject_id, name_key) for subject_id, _digest, name_key in made]
