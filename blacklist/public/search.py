@@ -4,13 +4,16 @@ Chinese names are two or three characters, so the index holds single characters 
 character pairs (trigram indexes miss one- and two-character queries): on SQLite a
 contentless FTS5 table fed the space-separated grams, on PostgreSQL a text[] of grams with
 a GIN index. Both live in the table `blacklist_name_index`, keyed by subject id, and are
-written by the code that writes subjects (bulk.py) or rebuilt by `rebuild_search_index`.
+written by the code that writes subjects (bulk.py) or rebuilt by `rebuild_search_index`. On
+PostgreSQL the table also holds each subject's folded name, so that a search checks and ranks
+its candidates from the rows the GIN index points to, without reading a subject for each.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any, overload
 
 from django.conf import settings
 from django.db import connection
@@ -58,7 +61,7 @@ def create_index_sql() -> list[str]:
             # a reference from here would forbid. Subjects deleted (never published, taken out
             # of a draft) are removed from here by the same code (unindex_subjects).
             f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
-            "subject_id bigint PRIMARY KEY, grams text[] NOT NULL)",
+            "subject_id bigint PRIMARY KEY, grams text[] NOT NULL, name_key text NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_grams ON {INDEX_TABLE} USING gin (grams)",
         ]
     return [
@@ -73,23 +76,31 @@ def drop_index_sql() -> list[str]:
 
 def index_subjects(rows: Iterable[tuple[int, str]]) -> None:
     """Add (subject id, name_key) pairs to the index; for subjects not yet in it."""
-    pairs = [(subject_id, gram_text(name_key)) for subject_id, name_key in rows]
-    if not pairs:
+    named = list(rows)
+    if not named:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # one statement per batch: a row per statement waits on the server a million times
-            for start in range(0, len(pairs), INDEX_BATCH_SIZE):
-                batch = pairs[start : start + INDEX_BATCH_SIZE]
+            for start in range(0, len(named), INDEX_BATCH_SIZE):
+                batch = named[start : start + INDEX_BATCH_SIZE]
                 cursor.execute(
-                    f"INSERT INTO {INDEX_TABLE} (subject_id, grams) "  # noqa: S608
-                    "SELECT subject_id, string_to_array(grams, ' ') "
-                    "FROM unnest(%s::bigint[], %s::text[]) AS batch(subject_id, grams) "
+                    f"INSERT INTO {INDEX_TABLE} (subject_id, grams, name_key) "  # noqa: S608
+                    "SELECT subject_id, string_to_array(grams, ' '), name_key "
+                    "FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
+                    "AS batch(subject_id, grams, name_key) "
                     "ON CONFLICT (subject_id) DO NOTHING",
-                    [[p[0] for p in batch], [p[1] for p in batch]],
+                    [
+                        [subject_id for subject_id, _key in batch],
+                        [gram_text(key) for _id, key in batch],
+                        [key for _id, key in batch],
+                    ],
                 )
         else:
-            cursor.executemany(f"INSERT INTO {INDEX_TABLE} (rowid, grams) VALUES (%s, %s)", pairs)  # noqa: S608
+            cursor.executemany(
+                f"INSERT INTO {INDEX_TABLE} (rowid, grams) VALUES (%s, %s)",  # noqa: S608
+                [(subject_id, gram_text(key)) for subject_id, key in named],
+            )
 
 
 def reindex_subjects(rows: Iterable[tuple[int, str, str]]) -> None:
@@ -98,16 +109,17 @@ def reindex_subjects(rows: Iterable[tuple[int, str, str]]) -> None:
     Only current names are indexed: the public search shows and matches the name in force.
     A contentless FTS5 table forgets a row only when given the grams it was fed.
     """
-    changes = [(subject_id, gram_text(old), gram_text(new)) for subject_id, old, new in rows]
-    if not changes:
+    renamed = list(rows)
+    if not renamed:
         return
+    changes = [(subject_id, gram_text(old), gram_text(new)) for subject_id, old, new in renamed]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.executemany(
-                f"INSERT INTO {INDEX_TABLE} (subject_id, grams) "  # noqa: S608
-                "VALUES (%s, string_to_array(%s, ' ')) "
-                "ON CONFLICT (subject_id) DO UPDATE SET grams = EXCLUDED.grams",
-                [(subject_id, new) for subject_id, _old, new in changes],
+                f"INSERT INTO {INDEX_TABLE} (subject_id, grams, name_key) "  # noqa: S608
+                "VALUES (%s, string_to_array(%s, ' '), %s) ON CONFLICT (subject_id) "
+                "DO UPDATE SET grams = EXCLUDED.grams, name_key = EXCLUDED.name_key",
+                [(subject_id, gram_text(new), new) for subject_id, _old, new in renamed],
             )
             return
         cursor.executemany(
@@ -164,34 +176,73 @@ def rebuild_index(*, batch_size: int = 20_000) -> int:
         last = batch[-1][0]
 
 
-def subjects_matching_name(folded_query: str, *, limit: int | None = None) -> RawSQL:
-    """Subject ids whose names contain every pair of the query, for `subject_id__in`.
-
-    With `limit`: at most `limit` subjects of exactly that name, and at most `limit` others
-    whose names contain the query.
-    """
+def subjects_matching_name(folded_query: str) -> RawSQL:
+    """Subject ids whose names contain every pair of the query, for `subject_id__in`."""
     grams = query_grams(folded_query)
-    params: list[object]
     if connection.vendor == "postgresql":
         found = f"SELECT subject_id FROM {INDEX_TABLE} WHERE grams @> %s::text[]"  # noqa: S608
-        params = [grams]
-    else:
-        match = " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
-        found = f"SELECT rowid AS subject_id FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH %s"  # noqa: S608
-        params = [match]
-    if limit is None:
-        return RawSQL(found, params)  # noqa: S611 - the query is a bound parameter
+        return RawSQL(found, [grams])  # noqa: S611 - the query is a bound parameter
+    match = " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+    found = f"SELECT rowid AS subject_id FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH %s"  # noqa: S608
+    return RawSQL(found, [match])  # noqa: S611 - the query is a bound parameter
+
+
+def subjects_named_like(folded_query: str, *, limit: int) -> dict[int, str]:
+    """At most `limit` subjects of exactly that name and at most `limit` others whose names
+    contain the query: their folded names by id."""
     subjects = connection.ops.quote_name(Subject._meta.db_table)
-    position = "strpos" if connection.vendor == "postgresql" else "instr"
+    grams = query_grams(folded_query)
+    if connection.vendor == "postgresql":
+        # the index's rows hold the names: no subject is read to check or rank a candidate
+        others = (
+            f"SELECT subject_id, name_key FROM {INDEX_TABLE} WHERE grams @> %s::text[] "  # noqa: S608
+            "AND strpos(name_key, %s) > 0 AND name_key <> %s"
+        )
+        params: list[Any] = [grams]
+    else:
+        found = subjects_matching_name(folded_query)
+        others = (
+            f"SELECT f.subject_id, s.name_key FROM ({found.sql}) f "  # noqa: S608
+            f"JOIN {subjects} s ON s.id = f.subject_id "
+            "WHERE instr(s.name_key, %s) > 0 AND s.name_key <> %s"
+        )
+        params = list(found.params)
     sql = (
-        f"SELECT subject_id FROM (SELECT f.subject_id FROM ({found}) f "  # noqa: S608
-        f"JOIN {subjects} s ON s.id = f.subject_id "
-        f"WHERE {position}(s.name_key, %s) > 0 AND s.name_key <> %s "
-        f"LIMIT %s) c UNION SELECT subject_id FROM (SELECT id AS subject_id FROM {subjects} "
+        f"SELECT subject_id, name_key FROM ({others} LIMIT %s) c "  # noqa: S608
+        f"UNION SELECT id, name_key FROM (SELECT id, name_key FROM {subjects} "
         "WHERE name_key = %s LIMIT %s) e"
     )
     params += [folded_query, folded_query, limit, folded_query, limit]
-    return RawSQL(sql, params)  # noqa: S611 - every value is a bound parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+class RankedEntries(Sequence[Entry]):
+    """Entries ranked by their ids alone; a slice reads only its own entries, whole."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        ids = self.ids[index]
+        if not ids:
+            return []
+        with planned_once():  # one statement for any page: planned once per connection
+            found = {e.id: e for e in _results().filter(id__one_of=set(ids)).order_by()}
+        # an entry that left the list since it was ranked is left out, never shown stale
+        return [found[entry_id] for entry_id in ids if entry_id in found]
 
 
 # --- the public search ----------------------------------------------------------------------
@@ -228,7 +279,7 @@ class SearchQuery:
 class SearchOutcome:
     by: str  # "id_number" or "name"
     searched: str  # what was looked for, as it may be shown: the masked ID number, or the text
-    entries: QuerySet[Entry] | list[Entry]
+    entries: QuerySet[Entry] | Sequence[Entry]
 
 
 def search_understand(*, request: SearchRequest) -> SearchQuery:
@@ -301,14 +352,32 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
             entries = list(found)
         return SearchOutcome("id_number", identity.mask_id(query.text), entries)
     folded = naming.fold_name(query.text)
+    if not (request.last4 or request.region or request.programme):
+        return SearchOutcome("name", query.text, _entries_by_name(folded))
     # A filter may keep only people beyond the first candidates: then every one is considered.
-    narrowed = bool(request.last4 or request.region or request.programme)
-    limit = None if narrowed else settings.SEARCH_NAME_CANDIDATES
-    candidates = subjects_matching_name(folded, limit=limit)
+    candidates = subjects_matching_name(folded)
     found = _results().filter(subject_id__in=candidates, subject__name_key__contains=folded)
     exact_first = Case(When(subject__name_key=folded, then=Value(0)), default=Value(1))
     found = _filtered(found, request).order_by(exact_first, "subject__name_key", "id")
     return SearchOutcome("name", query.text, found)
+
+
+def _entries_by_name(folded: str) -> RankedEntries:
+    """The entries in force of the first candidates, exact name first, then by name, then as
+    listed: ranked from the candidates' names and their entries' ids (an index holds both),
+    so that only the entries of the page shown are read whole."""
+    names = subjects_named_like(folded, limit=settings.SEARCH_NAME_CANDIDATES)
+    if not names:
+        return RankedEntries([])
+    with planned_once():  # one statement for any number of candidates
+        listed = list(
+            Entry.objects.currently_public()
+            .filter(subject_id__one_of=set(names))
+            .values_list("id", "subject_id")
+            .order_by()
+        )
+    ranked = sorted(listed, key=lambda row: (names[row[1]] != folded, names[row[1]], row[0]))
+    return RankedEntries([entry_id for entry_id, _subject in ranked])
 
 
 def _results(*, today: datetime.date | None = None) -> QuerySet[Entry]:

@@ -1,6 +1,7 @@
 """Public pages. Views parse the request, call one selector or service and render."""
 
 import re
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -113,7 +114,7 @@ def _search_refused(request: HttpRequest, refused: guard.EnumerationSuspected) -
     return response
 
 
-def _results_page(entries: QuerySet[Entry] | list[Entry], number: str | None) -> Page:
+def _results_page(entries: QuerySet[Entry] | Sequence[Entry], number: str | None) -> Page:
     """A page of results. The first page is read once, with the count of all results."""
     paginator = Paginator(entries, RESULTS_PAGE_SIZE)
     if number in (None, "", "1") and isinstance(entries, QuerySet):

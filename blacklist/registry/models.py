@@ -260,7 +260,8 @@ class Subject(models.Model):
             models.UniqueConstraint(fields=["id_hmac"], name="subject_id_hmac_unique"),
         ]
         indexes = [
-            models.Index(fields=["name_key"], name="subject_name_key"),
+            # ends with the id: the subjects of exactly a name are found in the index alone
+            models.Index(fields=["name_key", "id"], name="subject_name_key"),
             # Which masks belong to someone: the screening guard counts guesses around those.
             models.Index(fields=["id_masked"], name="subject_id_masked"),
             # The API's region filter is a prefix (a province's two digits): one index that
@@ -553,10 +554,10 @@ class Entry(models.Model):
         indexes = [
             # the hourly expiry job: active entries whose term has ended
             models.Index(fields=["status", "term_end"], name="entry_status_term_end"),
-            # whether a subject is listed, from the index alone: scored checks ask it of
-            # thousands of subjects at a time
+            # whether a subject is listed, and by which entries, from the index alone: scored
+            # checks ask it of thousands of subjects at a time, a name search of its candidates
             models.Index(
-                fields=["subject", "status", "term_end", "term_start", "notice"],
+                fields=["subject", "status", "term_end", "term_start", "notice", "id"],
                 name="entry_subject_listed",
             ),
             models.Index(fields=["notice", "status"], name="entry_notice_status"),

@@ -9,9 +9,18 @@ import pytest
 from django.test import Client
 
 from blacklist.models import Programme
+from blacklist.public.search import SearchRequest, entries_public_search, search_understand
 from blacklist.registry import identity
 from tests import factories
-from tests.factories.people import NOT_PUBLIC, Person, entry_of, person, publish, today
+from tests.factories.people import (
+    NOT_PUBLIC,
+    Person,
+    entry_of,
+    person,
+    publish,
+    term_ended_yesterday,
+    today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +74,32 @@ def test_names_containing_the_query_follow_the_exact_match(client):
 
     assert found[0] == entry_of(exact).public_id
     assert set(found[1:]) == {entry_of(longer).public_id, entry_of(other).public_id}
+
+
+def test_results_are_ranked_exact_name_first_then_by_name_then_as_listed_across_pages(en):
+    # listed in reverse and after the others, so that only the ranking puts them in order
+    longer = [person(f"李华{given}") for given in "丁七万三上"]
+    exact = [person("李华") for _ in range(18)]
+    publish(exact)
+    publish(list(reversed(longer)))
+    term_ended_yesterday(person("李华东"))
+
+    first = results(search(en, "李华").content.decode())
+    second = results(search(en, "李华", page="2").content.decode())
+
+    assert first[:18] == [entry_of(p).public_id for p in exact]
+    assert first[18:] + second == [entry_of(p).public_id for p in longer]
+
+
+def test_an_entry_revoked_after_the_ranking_is_left_out_of_the_page_read_after_it():
+    shown, gone = person("李华"), person("李华")
+    publish([shown, gone])
+    request = SearchRequest(text="李华")
+    ranked = entries_public_search(query=search_understand(request=request), request=request)
+
+    factories.revoked(entry_of(gone), reason="错误列入")
+
+    assert [e.public_id for e in ranked.entries[0:20]] == [entry_of(shown).public_id]
 
 
 def test_an_id_number_with_full_width_digits_spaces_and_lower_case_x_finds_the_person(en):
