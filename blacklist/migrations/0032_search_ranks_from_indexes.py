@@ -32,9 +32,7 @@ def _swap_indexes(schema_editor, which: int) -> None:
         quoted = ", ".join(f'"{column}"' for column in columns[which])
         if postgresql:
             schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}_new"')
-            schema_editor.execute(
-                f'CREATE INDEX CONCURRENTLY "{name}_new" ON "{table}" ({quoted})'
-            )
+            schema_editor.execute(f'CREATE INDEX CONCURRENTLY "{name}_new" ON "{table}" ({quoted})')
             schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
             schema_editor.execute(f'ALTER INDEX "{name}_new" RENAME TO "{name}"')
         else:

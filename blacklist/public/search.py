@@ -74,6 +74,17 @@ def drop_index_sql() -> list[str]:
     return [f"DROP TABLE IF EXISTS {INDEX_TABLE}"]
 
 
+def index_rows_sql(rows: str) -> str:
+    """PostgreSQL: the insert that indexes `rows`, a query of (subject id, `gram_text`, name_key)
+    for subjects not yet in the index."""
+    return (
+        f"INSERT INTO {INDEX_TABLE} (subject_id, grams, name_key) "  # noqa: S608
+        "SELECT subject_id, string_to_array(grams, ' '), name_key "
+        f"FROM ({rows}) AS indexed(subject_id, grams, name_key) "
+        "ON CONFLICT (subject_id) DO NOTHING"
+    )
+
+
 def index_subjects(rows: Iterable[tuple[int, str]]) -> None:
     """Add (subject id, name_key) pairs to the index; for subjects not yet in it."""
     named = list(rows)
@@ -85,11 +96,7 @@ def index_subjects(rows: Iterable[tuple[int, str]]) -> None:
             for start in range(0, len(named), INDEX_BATCH_SIZE):
                 batch = named[start : start + INDEX_BATCH_SIZE]
                 cursor.execute(
-                    f"INSERT INTO {INDEX_TABLE} (subject_id, grams, name_key) "  # noqa: S608
-                    "SELECT subject_id, string_to_array(grams, ' '), name_key "
-                    "FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
-                    "AS batch(subject_id, grams, name_key) "
-                    "ON CONFLICT (subject_id) DO NOTHING",
+                    index_rows_sql("SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])"),
                     [
                         [subject_id for subject_id, _key in batch],
                         [gram_text(key) for _id, key in batch],

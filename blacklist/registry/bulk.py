@@ -55,8 +55,7 @@ def listings_insert(
     if not rows:
         return 0
     insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_sqlite
-    created, subject_ids = insert(notice_id, rows, import_run_id)
-    search.index_subjects(created)
+    created, subject_ids = insert(notice_id, rows, import_run_id)  # and indexed for search
     match_index.listing_names_write(
         subject_ids,
         [
@@ -112,6 +111,7 @@ def _insert_sqlite(
             ],
         )
     created = [(subject_id, name_key) for subject_id, _digest, name_key in new]
+    search.index_subjects(created)
     return created, [ids[row[3]] for row in rows]  # type: ignore[index]
 
 
@@ -133,7 +133,7 @@ def _insert_postgresql(
     """Returns the created subjects' (id, name_key) and each row's subject id."""
     now = timezone.now()
     staging = "listing_staging"
-    columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id")
+    columns = (*SUBJECT_COLUMNS, *ENTRY_VALUE_COLUMNS, "public_id", "grams")
     subject_columns = _columns(SUBJECT_COLUMNS)
     subjects = _table(Subject)
     with connection.cursor() as cursor:
@@ -142,24 +142,31 @@ def _insert_postgresql(
             "kind text, name text, name_key text, id_hmac text, id_encrypted text, "
             "id_masked text, gender text, region_code text, region_name text, "
             "offence text, measures text, term_start date, term_end date, public_id text, "
-            "position integer GENERATED ALWAYS AS IDENTITY"
+            "grams text, position integer GENERATED ALWAYS AS IDENTITY"
             ") ON COMMIT DROP"
         )
         cursor.execute(f"TRUNCATE {staging} RESTART IDENTITY")
         public_ids = new_public_ids(len(rows))
         with cursor.cursor.copy(f"COPY {staging} ({_columns(columns)}) FROM STDIN") as copy:
             for public_id, row in zip(public_ids, rows, strict=True):
-                copy.write_row((*row[:13], public_id))  # names: match_index
+                # names: match_index; the grams go with the row (COPY sends them cheaply)
+                copy.write_row((*row[:13], public_id, search.gram_text(str(row[2]))))
         cursor.execute(f"ANALYZE {staging} (id_hmac)")  # so that the join below hashes
         # New subjects, inserted in the order of the id_hmac index (each of its pages touched
-        # once), give their ids back; the entries take them from there, so that only the
-        # subjects known before (typically a few of a file) are looked up in that index. Two
-        # statements: the second sees a subject another import committed meanwhile, which the
-        # first skipped as a conflict.
+        # once), are indexed for search in the same statement and give their ids back; the
+        # entries take them from there, so that only the subjects known before (typically a
+        # few of a file) are looked up in that index. Two statements: the second sees a
+        # subject another import committed meanwhile, which the first skipped as a conflict.
         cursor.execute(
-            f"INSERT INTO {subjects} ({subject_columns}, created_at, updated_at) "  # noqa: S608
+            f"WITH made AS (INSERT INTO {subjects} ({subject_columns}, created_at, updated_at) "  # noqa: S608
             f"SELECT {subject_columns}, %s, %s FROM {staging} ORDER BY id_hmac "
-            "ON CONFLICT (id_hmac) DO NOTHING RETURNING id, id_hmac, name_key",
+            "ON CONFLICT (id_hmac) DO NOTHING RETURNING id, id_hmac, name_key), "
+            "indexed AS ("
+            + search.index_rows_sql(
+                f"SELECT made.id, st.grams, made.name_key FROM made "  # noqa: S608
+                f"JOIN {staging} st ON st.id_hmac = made.id_hmac"
+            )
+            + ") SELECT id, id_hmac, name_key FROM made",
             [now, now],
         )
         made = cursor.fetchall()
@@ -179,7 +186,8 @@ def _insert_postgresql(
                 import_run_id,
                 now,
                 now,
-                [m[1] for m in made],
+                # as text, not a list the driver would write value by value: hex digests
+                "{" + ",".join(str(m[1]) for m in made) + "}",
                 int_array(m[0] for m in made),
             ],
         )

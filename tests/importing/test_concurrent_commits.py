@@ -22,7 +22,7 @@ def waiting_for_the_first() -> bool:
         cursor.execute(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event = 'transactionid' "
             "AND datname = current_database() AND query LIKE %s",
-            ['INSERT INTO "blacklist_subject"%'],
+            ['%INSERT INTO "blacklist_subject"%'],
         )
         return cursor.fetchone()[0] > 0
 
