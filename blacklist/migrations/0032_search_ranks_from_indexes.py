@@ -10,7 +10,12 @@
 
 Written by hand, as 0031: PostgreSQL builds each new index CONCURRENTLY under a new name,
 drops the old one CONCURRENTLY and renames the new, without locking out writes while ten
-million rows are indexed; SQLite swaps the index instead of rebuilding the table.
+million rows are indexed; SQLite swaps the index instead of rebuilding the table. Filling the
+names is not so gentle: adding the column and making it NOT NULL lock the gram table (searches
+wait for a scan of it, seconds at ten million), and the update rewrites every row once (the
+table holds the old versions until vacuumed). Run it with the workers stopped: code from
+before it writes gram rows without a name, which the NOT NULL refuses (an import then fails
+and may be committed again); `rebuild_search_index` rewrites every row from the subjects.
 """
 
 from django.db import migrations, models
@@ -50,6 +55,11 @@ def _names_in_gram_index(schema_editor) -> None:
     schema_editor.execute(
         f"UPDATE {INDEX_TABLE} n SET name_key = s.name_key FROM blacklist_subject s "  # noqa: S608
         "WHERE s.id = n.subject_id AND n.name_key IS DISTINCT FROM s.name_key"
+    )
+    # rows of subjects that are gone (left behind by a flush of the tables Django knows)
+    schema_editor.execute(
+        f"DELETE FROM {INDEX_TABLE} n WHERE NOT EXISTS "  # noqa: S608
+        "(SELECT 1 FROM blacklist_subject s WHERE s.id = n.subject_id)"
     )
     schema_editor.execute(f"ALTER TABLE {INDEX_TABLE} ALTER COLUMN name_key SET NOT NULL")
     schema_editor.execute(f"ANALYZE {INDEX_TABLE}")

@@ -10,7 +10,7 @@ its candidates from the rows the GIN index points to, without reading a subject 
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, overload
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Case, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Collate
 from django.utils.translation import gettext as _
 
 from blacklist.guard import services as guard
@@ -75,18 +76,19 @@ def drop_index_sql() -> list[str]:
 
 
 def index_rows_sql(rows: str) -> str:
-    """PostgreSQL: the insert that indexes `rows`, a query of (subject id, `gram_text`, name_key)
-    for subjects not yet in the index."""
+    """PostgreSQL: the insert that indexes `rows`, a query of (subject id, `gram_text`, name_key).
+    A subject's row already there is replaced: what is indexed is always the name given."""
     return (
         f"INSERT INTO {INDEX_TABLE} (subject_id, grams, name_key) "  # noqa: S608
         "SELECT subject_id, string_to_array(grams, ' '), name_key "
         f"FROM ({rows}) AS indexed(subject_id, grams, name_key) "
-        "ON CONFLICT (subject_id) DO NOTHING"
+        "ON CONFLICT (subject_id) "
+        "DO UPDATE SET grams = EXCLUDED.grams, name_key = EXCLUDED.name_key"
     )
 
 
 def index_subjects(rows: Iterable[tuple[int, str]]) -> None:
-    """Add (subject id, name_key) pairs to the index; for subjects not yet in it."""
+    """Add (subject id, name_key) pairs to the index (on PostgreSQL, or replace them)."""
     named = list(rows)
     if not named:
         return
@@ -117,18 +119,11 @@ def reindex_subjects(rows: Iterable[tuple[int, str, str]]) -> None:
     A contentless FTS5 table forgets a row only when given the grams it was fed.
     """
     renamed = list(rows)
-    if not renamed:
+    if connection.vendor == "postgresql":
+        index_subjects((subject_id, new) for subject_id, _old, new in renamed)
         return
     changes = [(subject_id, gram_text(old), gram_text(new)) for subject_id, old, new in renamed]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.executemany(
-                f"INSERT INTO {INDEX_TABLE} (subject_id, grams, name_key) "  # noqa: S608
-                "VALUES (%s, string_to_array(%s, ' '), %s) ON CONFLICT (subject_id) "
-                "DO UPDATE SET grams = EXCLUDED.grams, name_key = EXCLUDED.name_key",
-                [(subject_id, gram_text(new), new) for subject_id, _old, new in renamed],
-            )
-            return
         cursor.executemany(
             f"INSERT INTO {INDEX_TABLE} ({INDEX_TABLE}, rowid, grams) "  # noqa: S608
             "VALUES ('delete', %s, %s)",
@@ -233,6 +228,9 @@ class RankedEntries(Sequence[Entry]):
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self[:])  # one read, not one an entry
 
     @overload
     def __getitem__(self, index: int) -> Entry: ...
@@ -365,7 +363,9 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
     candidates = subjects_matching_name(folded)
     found = _results().filter(subject_id__in=candidates, subject__name_key__contains=folded)
     exact_first = Case(When(subject__name_key=folded, then=Value(0)), default=Value(1))
-    found = _filtered(found, request).order_by(exact_first, "subject__name_key", "id")
+    # names in code-point order, as the search without filters ranks them (SQLite compares so)
+    by_name = Collate("subject__name_key", "C") if connection.vendor == "postgresql" else None
+    found = _filtered(found, request).order_by(exact_first, by_name or "subject__name_key", "id")
     return SearchOutcome("name", query.text, found)
 
 

@@ -6,9 +6,11 @@ from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from blacklist.models import Programme
+from blacklist.public import search as search_index
 from blacklist.public.search import SearchRequest, entries_public_search, search_understand
 from blacklist.registry import identity
 from tests import factories
@@ -100,6 +102,52 @@ def test_an_entry_revoked_after_the_ranking_is_left_out_of_the_page_read_after_i
     factories.revoked(entry_of(gone), reason="错误列入")
 
     assert [e.public_id for e in ranked.entries[0:20]] == [entry_of(shown).public_id]
+
+
+def test_ranked_results_read_as_a_whole_skip_an_entry_gone_and_keep_the_rest():
+    first, gone, last = person("李华"), person("李华"), person("李华")
+    publish([first, gone, last])
+    request = SearchRequest(text="李华")
+    ranked = entries_public_search(query=search_understand(request=request), request=request)
+
+    factories.revoked(entry_of(gone), reason="错误列入")
+
+    assert [e.public_id for e in ranked.entries] == [
+        entry_of(first).public_id,
+        entry_of(last).public_id,
+    ]
+
+
+def test_names_are_ranked_in_code_point_order_with_or_without_a_filter(en):
+    if connection.vendor == "postgresql":
+        # a database whose collation sorts by pinyin (丁 ding, 东 dong, 万 wan)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE blacklist_subject "
+                'ALTER COLUMN name_key TYPE varchar(200) COLLATE "zh-x-icu"'
+            )
+    people = [person(f"李华{given}", region="420102") for given in "东万丁"]
+    publish(people)
+    in_code_points = [entry_of(p).public_id for p in sorted(people, key=lambda p: p.name)]
+
+    assert results(search(en, "李华").content.decode()) == in_code_points
+    assert results(search(en, "李华", region="江岸").content.decode()) == in_code_points
+
+
+def test_indexing_a_subject_again_replaces_what_the_index_held_for_it():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's contentless FTS5 rows are replaced by reindex_subjects only")
+    listed = person("张三丰")
+    publish([listed])
+    subject = entry_of(listed).subject
+
+    # as a row another name left for this id would (a flush that kept the index)
+    search_index.index_subjects([(subject.id, "李四光")])
+    hidden = results(search(Client(), "张三").content.decode())
+    search_index.index_subjects([(subject.id, subject.name_key)])
+
+    assert hidden == []
+    assert results(search(Client(), "张三").content.decode()) == [entry_of(listed).public_id]
 
 
 def test_an_id_number_with_full_width_digits_spaces_and_lower_case_x_finds_the_person(en):
