@@ -285,6 +285,8 @@ class SearchOutcome:
     by: str  # "id_number" or "name"
     searched: str  # what was looked for, as it may be shown: the masked ID number, or the text
     entries: QuerySet[Entry] | Sequence[Entry]
+    # more people match than a search without filters considers: the visitor may narrow it
+    capped: bool = False
 
 
 def search_understand(*, request: SearchRequest) -> SearchQuery:
@@ -358,7 +360,11 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
         return SearchOutcome("id_number", identity.mask_id(query.text), entries)
     folded = naming.fold_name(query.text)
     if not (request.last4 or request.region or request.programme):
-        return SearchOutcome("name", query.text, _entries_by_name(folded))
+        limit = settings.SEARCH_NAME_CANDIDATES
+        names = subjects_named_like(folded, limit=limit)
+        exact = sum(name == folded for name in names.values())
+        capped = exact >= limit or len(names) - exact >= limit
+        return SearchOutcome("name", query.text, _entries_by_name(folded, names), capped)
     # A filter may keep only people beyond the first candidates: then every one is considered.
     candidates = subjects_matching_name(folded)
     found = _results().filter(subject_id__in=candidates, subject__name_key__contains=folded)
@@ -369,11 +375,10 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
     return SearchOutcome("name", query.text, found)
 
 
-def _entries_by_name(folded: str) -> RankedEntries:
-    """The entries in force of the first candidates, exact name first, then by name, then as
-    listed: ranked from the candidates' names and their entries' ids (an index holds both),
+def _entries_by_name(folded: str, names: dict[int, str]) -> RankedEntries:
+    """The entries in force of the candidates `names`, exact name first, then by name, then
+    as listed: ranked from the candidates' names and their entries' ids (an index holds both),
     so that only the entries of the page shown are read whole."""
-    names = subjects_named_like(folded, limit=settings.SEARCH_NAME_CANDIDATES)
     if not names:
         return RankedEntries([])
     with planned_once():  # one statement for any number of candidates

@@ -98,8 +98,7 @@ def search(request: HttpRequest) -> HttpResponse:
         by=outcome.by,
         searched=outcome.searched,
         query=_search_query(form) + "&",
-        # more matches than a search considers: the visitor is asked to narrow it
-        capped=page.paginator.count > settings.SEARCH_NAME_CANDIDATES,
+        capped=outcome.capped,
         candidates=settings.SEARCH_NAME_CANDIDATES,
     )
 

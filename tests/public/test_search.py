@@ -150,6 +150,20 @@ def test_indexing_a_subject_again_replaces_what_the_index_held_for_it():
     assert results(search(Client(), "张三").content.decode()) == [entry_of(listed).public_id]
 
 
+def test_the_narrowing_hint_shows_when_either_kind_of_name_reached_its_bound(en, settings):
+    settings.SEARCH_NAME_CANDIDATES = 3
+    publish([person(f"李华{given}", region="420102") for given in "丁七万"])
+    publish([person("王芳") for _ in range(3)])
+    publish([person(f"张伟{given}") for given in "丁七"] + [person("张伟")])
+    hint = "Type more of the name, or choose a region"
+
+    assert hint in search(en, "李华").content.decode()  # three longer names, no exact one
+    assert hint in search(en, "王芳").content.decode()  # three of exactly the name
+    assert hint not in search(en, "张伟").content.decode()  # two and one: everyone considered
+    # a filter considers everyone: nothing left to narrow
+    assert hint not in search(en, "李华", region="江岸").content.decode()
+
+
 def test_an_id_number_with_full_width_digits_spaces_and_lower_case_x_finds_the_person(en):
     listed = person("刘洋", ends_with_x=True)
     publish([listed, person("刘洋")])
