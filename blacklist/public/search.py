@@ -360,11 +360,8 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
         return SearchOutcome("id_number", identity.mask_id(query.text), entries)
     folded = naming.fold_name(query.text)
     if not (request.last4 or request.region or request.programme):
-        limit = settings.SEARCH_NAME_CANDIDATES
-        names = subjects_named_like(folded, limit=limit)
-        exact = sum(name == folded for name in names.values())
-        capped = exact >= limit or len(names) - exact >= limit
-        return SearchOutcome("name", query.text, _entries_by_name(folded, names), capped)
+        ranked, capped = _entries_by_name(folded)
+        return SearchOutcome("name", query.text, ranked, capped)
     # A filter may keep only people beyond the first candidates: then every one is considered.
     candidates = subjects_matching_name(folded)
     found = _results().filter(subject_id__in=candidates, subject__name_key__contains=folded)
@@ -375,12 +372,16 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
     return SearchOutcome("name", query.text, found)
 
 
-def _entries_by_name(folded: str, names: dict[int, str]) -> RankedEntries:
-    """The entries in force of the candidates `names`, exact name first, then by name, then
-    as listed: ranked from the candidates' names and their entries' ids (an index holds both),
-    so that only the entries of the page shown are read whole."""
+def _entries_by_name(folded: str) -> tuple[RankedEntries, bool]:
+    """The entries in force of the first candidates, exact name first, then by name, then as
+    listed: ranked from the candidates' names and their entries' ids (an index holds both),
+    so that only the entries of the page shown are read whole. And whether the people listed
+    among the candidates reached the bound, of exactly the name or of longer names: counted
+    from what the public may see only, so that the hint never tells of anyone hidden."""
+    limit = settings.SEARCH_NAME_CANDIDATES
+    names = subjects_named_like(folded, limit=limit)
     if not names:
-        return RankedEntries([])
+        return RankedEntries([]), False
     with planned_once():  # one statement for any number of candidates
         listed = list(
             Entry.objects.currently_public()
@@ -389,7 +390,10 @@ def _entries_by_name(folded: str, names: dict[int, str]) -> RankedEntries:
             .order_by()
         )
     ranked = sorted(listed, key=lambda row: (names[row[1]] != folded, names[row[1]], row[0]))
-    return RankedEntries([entry_id for entry_id, _subject in ranked])
+    shown = {subject_id for _entry, subject_id in listed}
+    exact = sum(names[subject_id] == folded for subject_id in shown)
+    capped = exact >= limit or len(shown) - exact >= limit
+    return RankedEntries([entry_id for entry_id, _subject in ranked]), capped
 
 
 def _results(*, today: datetime.date | None = None) -> QuerySet[Entry]:

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from blacklist.lib.manyof import int_array
+from blacklist.lib.manyof import hex_array, int_array
 from blacklist.models import Alias, ChangeEvent, Entry, FormerName, MatchKey, Subject
 from blacklist.public import search
 from blacklist.registry import match_index
@@ -186,8 +186,7 @@ def _insert_postgresql(
                 import_run_id,
                 now,
                 now,
-                # as text, not a list the driver would write value by value: hex digests
-                "{" + ",".join(str(m[1]) for m in made) + "}",
+                hex_array(m[1] for m in made),
                 int_array(m[0] for m in made),
             ],
         )

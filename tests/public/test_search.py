@@ -164,6 +164,15 @@ def test_the_narrowing_hint_shows_when_either_kind_of_name_reached_its_bound(en,
     assert hint not in search(en, "李华", region="江岸").content.decode()
 
 
+@pytest.mark.parametrize("hide", NOT_PUBLIC)
+def test_the_narrowing_hint_never_counts_a_person_not_shown(en, settings, hide):
+    settings.SEARCH_NAME_CANDIDATES = 3
+    publish([person(f"李华{given}") for given in "丁七"])
+    hide(person("李华万", region="420102"))
+
+    assert "Type more of the name" not in search(en, "李华").content.decode()
+
+
 def test_an_id_number_with_full_width_digits_spaces_and_lower_case_x_finds_the_person(en):
     listed = person("刘洋", ends_with_x=True)
     publish([listed, person("刘洋")])
