@@ -452,6 +452,7 @@ WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", "0")
 # development machine needs no server; production sets CELERY_BROKER_URL.
 CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "").strip() or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "portal.filebroker:Transport"  # writes each message whole
     BROKER_DIR = VAR_DIR / "broker"  # its folders are made by `python -m devtools.devenv`
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
