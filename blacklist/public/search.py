@@ -10,16 +10,18 @@ its candidates from the rows the GIN index points to, without reading a subject 
 """
 
 import datetime
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, overload
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Case, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist.guard import services as guard
@@ -189,16 +191,21 @@ def subjects_matching_name(folded_query: str) -> RawSQL:
     return RawSQL(found, [match])  # noqa: S611 - the query is a bound parameter
 
 
-def subjects_named_like(folded_query: str, *, limit: int) -> dict[int, str]:
-    """At most `limit` subjects of exactly that name and at most `limit` others whose names
-    contain the query: their folded names by id."""
+def _candidates_sql(
+    folded_query: str, *, limit: int, shown: tuple[str, list[Any]]
+) -> tuple[str, list[Any]]:
+    """At most `limit` people of exactly that name and at most `limit` others whose names
+    contain the query, among those `shown` holds for: their ids and folded names.
+    `shown` is SQL with `{}` where a subject id goes, and its values."""
     subjects = connection.ops.quote_name(Subject._meta.db_table)
     grams = query_grams(folded_query)
-    if connection.vendor == "postgresql":
-        # the index's rows hold the names: no subject is read to check or rank a candidate
+    shown_sql, shown_params = shown
+    if connection.vendor == "postgresql":  # a replica's engine is the primary's
+        # the index's rows hold the names: no subject is read to check a candidate
         others = (
-            f"SELECT subject_id, name_key FROM {INDEX_TABLE} WHERE grams @> %s::text[] "  # noqa: S608
-            "AND strpos(name_key, %s) > 0 AND name_key <> %s"
+            f"SELECT g.subject_id, g.name_key FROM {INDEX_TABLE} g "  # noqa: S608
+            "WHERE g.grams @> %s::text[] AND strpos(g.name_key, %s) > 0 AND g.name_key <> %s "
+            f"AND {shown_sql.format('g.subject_id')}"
         )
         params: list[Any] = [grams]
     else:
@@ -206,18 +213,49 @@ def subjects_named_like(folded_query: str, *, limit: int) -> dict[int, str]:
         others = (
             f"SELECT f.subject_id, s.name_key FROM ({found.sql}) f "  # noqa: S608
             f"JOIN {subjects} s ON s.id = f.subject_id "
-            "WHERE instr(s.name_key, %s) > 0 AND s.name_key <> %s"
+            "WHERE instr(s.name_key, %s) > 0 AND s.name_key <> %s "
+            f"AND {shown_sql.format('f.subject_id')}"
         )
         params = list(found.params)
-    sql = (
-        f"SELECT subject_id, name_key FROM ({others} LIMIT %s) c "  # noqa: S608
-        f"UNION SELECT id, name_key FROM (SELECT id, name_key FROM {subjects} "
-        "WHERE name_key = %s LIMIT %s) e"
+    exact = (
+        f"SELECT x.id, x.name_key FROM {subjects} x "  # noqa: S608
+        f"WHERE x.name_key = %s AND {shown_sql.format('x.id')}"
     )
-    params += [folded_query, folded_query, limit, folded_query, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(cursor.fetchall())
+    sql = (
+        f"SELECT * FROM ({others} LIMIT %s) o "  # noqa: S608
+        f"UNION ALL SELECT * FROM ({exact} LIMIT %s) e"
+    )
+    params += [folded_query, folded_query, *shown_params, limit]
+    params += [folded_query, *shown_params, limit]
+    return sql, params
+
+
+@functools.lru_cache(maxsize=8)
+def _rule_sql(
+    using: str, today: datetime.date
+) -> tuple[tuple[str, list[Any]], tuple[str, list[Any]]]:
+    """The name search's SQL around its candidates, built by the ORM from the one rule
+    (`currently_public()`) once a day, so that a search builds no query: `EXISTS` an entry in
+    force of the subject in `{}`; and the entries in force of the subjects in `candidates`,
+    with their names. Each as SQL and its values."""
+    rule = Entry.objects.currently_public(today=today).order_by()
+    marker = "__subject__"
+    exists = rule.filter(subject_id=RawSQL(marker, ())).values("id")  # noqa: S611 - no value
+    entry_table = connection.ops.quote_name(Entry._meta.db_table)
+    entries = rule.filter(
+        subject_id__in=RawSQL("SELECT subject_id FROM candidates", ())
+    ).values_list(
+        "id",
+        "subject_id",
+        RawSQL(  # noqa: S611 - no value
+            f"SELECT c.name_key FROM candidates c WHERE c.subject_id = {entry_table}.subject_id",  # noqa: S608
+            (),
+        ),
+    )
+    exists_sql, exists_params = exists.query.get_compiler(using=using).as_sql()
+    exists_sql = exists_sql.replace("{", "{{").replace("}", "}}").replace(f"({marker})", "({})")
+    entries_sql, entries_params = entries.query.get_compiler(using=using).as_sql()
+    return (f"EXISTS ({exists_sql})", list(exists_params)), (entries_sql, list(entries_params))
 
 
 class RankedEntries(Sequence[Entry]):
@@ -374,26 +412,25 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
 
 def _entries_by_name(folded: str) -> tuple[RankedEntries, bool]:
     """The entries in force of the first candidates, exact name first, then by name, then as
-    listed: ranked from the candidates' names and their entries' ids (an index holds both),
-    so that only the entries of the page shown are read whole. And whether the people listed
-    among the candidates reached the bound, of exactly the name or of longer names: counted
-    from what the public may see only, so that the hint never tells of anyone hidden."""
+    listed: ranked from the candidates' names and their entries' ids, read in one statement,
+    so that only the entries of the page shown are read whole. And whether the candidates
+    reached the bound, of exactly the name or of longer names: only people the public may see
+    are candidates, so nobody hidden takes a shown person's place, nor counts for the hint."""
     limit = settings.SEARCH_NAME_CANDIDATES
-    names = subjects_named_like(folded, limit=limit)
-    if not names:
-        return RankedEntries([]), False
-    with planned_once():  # one statement for any number of candidates
-        listed = list(
-            Entry.objects.currently_public()
-            .filter(subject_id__one_of=set(names))
-            .values_list("id", "subject_id")
-            .order_by()
+    using = router.db_for_read(Entry)
+    shown, (entries_sql, entries_params) = _rule_sql(using, timezone.localdate())
+    candidates_sql, candidates_params = _candidates_sql(folded, limit=limit, shown=shown)
+    with connections[using].cursor() as cursor:  # planned each time: a name's grams vary
+        cursor.execute(
+            f"WITH candidates (subject_id, name_key) AS ({candidates_sql}) {entries_sql}",
+            [*candidates_params, *entries_params],
         )
-    ranked = sorted(listed, key=lambda row: (names[row[1]] != folded, names[row[1]], row[0]))
-    shown = {subject_id for _entry, subject_id in listed}
-    exact = sum(names[subject_id] == folded for subject_id in shown)
-    capped = exact >= limit or len(shown) - exact >= limit
-    return RankedEntries([entry_id for entry_id, _subject in ranked]), capped
+        listed = cursor.fetchall()
+    ranked = sorted(listed, key=lambda row: (row[2] != folded, row[2], row[0]))
+    names = {subject_id: name for _entry, subject_id, name in listed}
+    exact = sum(name == folded for name in names.values())
+    capped = exact >= limit or len(names) - exact >= limit
+    return RankedEntries([entry_id for entry_id, _subject, _name in ranked]), capped
 
 
 def _results(*, today: datetime.date | None = None) -> QuerySet[Entry]:

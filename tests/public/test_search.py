@@ -173,6 +173,20 @@ def test_the_narrowing_hint_never_counts_a_person_not_shown(en, settings, hide):
     assert "Type more of the name" not in search(en, "李华").content.decode()
 
 
+@pytest.mark.parametrize("hide", NOT_PUBLIC)
+def test_people_not_shown_never_take_the_place_of_people_shown(en, settings, hide):
+    settings.SEARCH_NAME_CANDIDATES = 3
+    for name in ["王芳", "王芳", "王芳", "王芳丽", "王芳英", "王芳华"]:
+        hide(person(name))  # first in every index's order
+    shown = [person("王芳"), person("王芳明")]
+    publish(shown)
+
+    page = search(en, "王芳").content.decode()
+
+    assert results(page) == [entry_of(p).public_id for p in shown]
+    assert "Type more of the name" not in page
+
+
 def test_an_id_number_with_full_width_digits_spaces_and_lower_case_x_finds_the_person(en):
     listed = person("刘洋", ends_with_x=True)
     publish([listed, person("刘洋")])
