@@ -18,6 +18,7 @@ from typing import Any, overload
 
 from django.conf import settings
 from django.db import connection, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
@@ -25,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blacklist.guard import services as guard
+from blacklist.lib.compiled import CompiledQuery
+from blacklist.lib.manyof import one_of
 from blacklist.lib.prepared import planned_once
 from blacklist.models import Entry, Subject, subject_hmac
 from blacklist.registry import identity, naming, redaction
@@ -282,8 +285,9 @@ class RankedEntries(Sequence[Entry]):
         ids = self.ids[index]
         if not ids:
             return []
+        statements = _result_statements_today()
         with planned_once():  # one statement for any page: planned once per connection
-            found = {e.id: e for e in _results().filter(id__one_of=set(ids)).order_by()}
+            found = {e.id: e for e in statements.of_ids.run(ids=statements.ids_param(ids))}
         # an entry that left the list since it was ranked is left out, never shown stale
         return [found[entry_id] for entry_id in ids if entry_id in found]
 
@@ -388,13 +392,19 @@ def entries_public_search(*, query: SearchQuery, request: SearchRequest) -> Sear
     contain the query.
     """
     if query.by == "id_number":
-        found = _entries_by_id_number(subject_hmac(query.text), request)
-        if query.name:
-            found = found.filter(subject__name_key=query.name)
+        digest = subject_hmac(query.text)
         # a subject's entries in force are a handful (one a notice at most): read at once,
         # by a plan that suits every ID number
         with planned_once():
-            entries = list(found)
+            if request.last4 or request.region or request.programme:
+                found = _filtered(_entries_by_id_number(digest), request)
+                entries = list(found.filter(subject__name_key=query.name) if query.name else found)
+            else:
+                statements = _result_statements_today()
+                if query.name:
+                    entries = statements.of_id_and_name.run(digest=digest, name=query.name)
+                else:
+                    entries = statements.of_id.run(digest=digest)
         return SearchOutcome("id_number", identity.mask_id(query.text), entries)
     folded = naming.fold_name(query.text)
     if not (request.last4 or request.region or request.programme):
@@ -442,10 +452,52 @@ def _results(*, today: datetime.date | None = None) -> QuerySet[Entry]:
     )
 
 
-def _entries_by_id_number(digest: str, request: SearchRequest) -> QuerySet[Entry]:
+# Values no request holds, where a compiled statement's values go (`CompiledQuery`).
+_DIGEST, _NAME, _ENTRY_ID = "\x00digest", "\x00name", -1
+
+
+@dataclass(frozen=True)
+class ResultStatements:
+    """The result queries every search runs, compiled once a day on a thread's connection:
+    a page of ranked entries by id, and a subject's entries by ID number, with its name or not
+    (filters keep the ORM's way: they are rare, and each combination is a statement)."""
+
+    wrapper: BaseDatabaseWrapper
+    of_ids: CompiledQuery[Entry]
+    of_id: CompiledQuery[Entry]
+    of_id_and_name: CompiledQuery[Entry]
+
+    def ids_param(self, ids: Iterable[int]) -> Any:
+        return one_of(ids, connection=self.wrapper)[1][0]
+
+
+def _result_statements_today() -> ResultStatements:
+    return _result_statements(connections[router.db_for_read(Entry)], timezone.localdate())
+
+
+@functools.lru_cache(maxsize=16)
+def _result_statements(wrapper: BaseDatabaseWrapper, today: datetime.date) -> ResultStatements:
+    results = _results(today=today)
+    by_id = _entries_by_id_number(_DIGEST, today=today)
+    return ResultStatements(
+        wrapper=wrapper,
+        of_ids=CompiledQuery(
+            results.filter(id__one_of={_ENTRY_ID}).order_by(),
+            wrapper=wrapper,
+            markers={"ids": one_of([_ENTRY_ID], connection=wrapper)[1][0]},
+        ),
+        of_id=CompiledQuery(by_id, wrapper=wrapper, markers={"digest": _DIGEST}),
+        of_id_and_name=CompiledQuery(
+            by_id.filter(subject__name_key=_NAME),
+            wrapper=wrapper,
+            markers={"digest": _DIGEST, "name": _NAME},
+        ),
+    )
+
+
+def _entries_by_id_number(digest: str, *, today: datetime.date | None = None) -> QuerySet[Entry]:
     """The subject's entries, latest term first."""
-    entries = _results().filter(subject__id_hmac=digest).order_by("-term_start", "id")
-    return _filtered(entries, request)
+    return _results(today=today).filter(subject__id_hmac=digest).order_by("-term_start", "id")
 
 
 def looks_like_id_number(number: str) -> bool:
