@@ -468,7 +468,12 @@ class ResultStatements:
     of_id_and_name: CompiledQuery[Entry]
 
     def ids_param(self, ids: Iterable[int]) -> Any:
-        return one_of(ids, connection=self.wrapper)[1][0]
+        return _ids_param(ids, self.wrapper)
+
+
+def _ids_param(ids: Iterable[int], wrapper: BaseDatabaseWrapper) -> Any:
+    """`id__one_of`'s one parameter, as the compiled statement takes it."""
+    return one_of(ids, connection=wrapper)[1][0]
 
 
 def _result_statements_today() -> ResultStatements:
@@ -484,7 +489,7 @@ def _result_statements(wrapper: BaseDatabaseWrapper, today: datetime.date) -> Re
         of_ids=CompiledQuery(
             results.filter(id__one_of={_ENTRY_ID}).order_by(),
             wrapper=wrapper,
-            markers={"ids": one_of([_ENTRY_ID], connection=wrapper)[1][0]},
+            markers={"ids": _ids_param([_ENTRY_ID], wrapper)},
         ),
         of_id=CompiledQuery(by_id, wrapper=wrapper, markers={"digest": _DIGEST}),
         of_id_and_name=CompiledQuery(
