@@ -195,70 +195,72 @@ def subjects_matching_name(folded_query: str) -> RawSQL:
 
 
 def _candidates_sql(
-    folded_query: str, *, limit: int, shown: tuple[str, list[Any]]
+    folded_query: str, *, limit: int, entries_of: tuple[str, list[Any]]
 ) -> tuple[str, list[Any]]:
     """At most `limit` people of exactly that name and at most `limit` others whose names
-    contain the query, among those `shown` holds for: their ids and folded names.
-    `shown` is SQL with `{}` where a subject id goes, and its values."""
+    contain the query, among people with an entry the public may see: their ids, folded names
+    and the ids of those entries. `entries_of` is SQL with `{}` where a subject id goes, and
+    its values: the ids of the subject's entries the public may see, NULL when none."""
     subjects = connection.ops.quote_name(Subject._meta.db_table)
-    grams = query_grams(folded_query)
-    shown_sql, shown_params = shown
+    of_sql, of_params = entries_of
     if connection.vendor == "postgresql":  # a replica's engine is the primary's
         # the index's rows hold the names: no subject is read to check a candidate
         others = (
-            f"SELECT g.subject_id, g.name_key FROM {INDEX_TABLE} g "  # noqa: S608
+            f"SELECT g.subject_id, g.name_key, listed.entry_ids FROM {INDEX_TABLE} g "  # noqa: S608
+            f"CROSS JOIN LATERAL ({of_sql.format('g.subject_id')}) listed (entry_ids) "
             "WHERE g.grams @> %s::text[] AND strpos(g.name_key, %s) > 0 AND g.name_key <> %s "
-            f"AND {shown_sql.format('g.subject_id')}"
+            "AND listed.entry_ids IS NOT NULL"
         )
-        params: list[Any] = [grams]
-    else:
+        others_params = [*of_params, query_grams(folded_query)]
+        exact = (
+            f"SELECT x.id, x.name_key, listed.entry_ids FROM {subjects} x "  # noqa: S608
+            f"CROSS JOIN LATERAL ({of_sql.format('x.id')}) listed (entry_ids) "
+            "WHERE x.name_key = %s AND listed.entry_ids IS NOT NULL"
+        )
+    else:  # SQLite has no LATERAL; its WHERE may name a column of the result
         found = subjects_matching_name(folded_query)
         others = (
-            f"SELECT f.subject_id, s.name_key FROM ({found.sql}) f "  # noqa: S608
-            f"JOIN {subjects} s ON s.id = f.subject_id "
-            "WHERE instr(s.name_key, %s) > 0 AND s.name_key <> %s "
-            f"AND {shown_sql.format('f.subject_id')}"
+            f"SELECT f.subject_id, s.name_key, ({of_sql.format('f.subject_id')}) AS entry_ids "  # noqa: S608
+            f"FROM ({found.sql}) f JOIN {subjects} s ON s.id = f.subject_id "
+            "WHERE instr(s.name_key, %s) > 0 AND s.name_key <> %s AND entry_ids IS NOT NULL"
         )
-        params = list(found.params)
-    exact = (
-        f"SELECT x.id, x.name_key FROM {subjects} x "  # noqa: S608
-        f"WHERE x.name_key = %s AND {shown_sql.format('x.id')}"
-    )
+        others_params = [*of_params, *found.params]
+        exact = (
+            f"SELECT x.id, x.name_key, ({of_sql.format('x.id')}) AS entry_ids "  # noqa: S608
+            f"FROM {subjects} x WHERE x.name_key = %s AND entry_ids IS NOT NULL"
+        )
     sql = (
         f"SELECT * FROM ({others} LIMIT %s) o "  # noqa: S608
         f"UNION ALL SELECT * FROM ({exact} LIMIT %s) e"
     )
-    params += [folded_query, folded_query, *shown_params, limit]
-    params += [folded_query, *shown_params, limit]
+    params = [*others_params, folded_query, folded_query, limit]
+    params += [*of_params, folded_query, limit]
     return sql, params
 
 
 @functools.lru_cache(maxsize=8)
-def _rule_sql(
-    using: str, today: datetime.date
-) -> tuple[tuple[str, list[Any]], tuple[str, list[Any]]]:
-    """The name search's SQL around its candidates, built by the ORM from the one rule
-    (`currently_public()`) once a day, so that a search builds no query: `EXISTS` an entry in
-    force of the subject in `{}`; and the entries in force of the subjects in `candidates`,
-    with their names. Each as SQL and its values."""
-    rule = Entry.objects.currently_public(today=today).order_by()
+def _entries_of_subject_sql(using: str, today: datetime.date) -> tuple[str, list[Any]]:
+    """The ids of a subject's entries in force, aggregated in one value (NULL when there are
+    none), built by the ORM from the one rule (`currently_public()`) once a day, so that a
+    search builds no query: SQL with `{}` where the subject's id goes, and its values."""
     marker = "__subject__"
-    exists = rule.filter(subject_id=RawSQL(marker, ())).values("id")  # noqa: S611 - no value
-    entry_table = connection.ops.quote_name(Entry._meta.db_table)
-    entries = rule.filter(
-        subject_id__in=RawSQL("SELECT subject_id FROM candidates", ())
-    ).values_list(
-        "id",
-        "subject_id",
-        RawSQL(  # noqa: S611 - no value
-            f"SELECT c.name_key FROM candidates c WHERE c.subject_id = {entry_table}.subject_id",  # noqa: S608
-            (),
-        ),
+    ids = (
+        Entry.objects.currently_public(today=today)
+        .order_by()
+        .filter(subject_id=RawSQL(marker, ()))  # noqa: S611 - no value
+        .values("id")
     )
-    exists_sql, exists_params = exists.query.get_compiler(using=using).as_sql()
-    exists_sql = exists_sql.replace("{", "{{").replace("}", "}}").replace(f"({marker})", "({})")
-    entries_sql, entries_params = entries.query.get_compiler(using=using).as_sql()
-    return (f"EXISTS ({exists_sql})", list(exists_params)), (entries_sql, list(entries_params))
+    sql, params = ids.query.get_compiler(using=using).as_sql()
+    sql = sql.replace("{", "{{").replace("}", "}}").replace(f"({marker})", "({})")
+    aggregate = "array_agg" if connections[using].vendor == "postgresql" else "group_concat"
+    return f"SELECT {aggregate}(listed.id) FROM ({sql}) listed", list(params)  # noqa: S608
+
+
+def _entry_ids(aggregated: list[int] | str) -> list[int]:
+    """`_entries_of_subject_sql`'s value as ids: an array on PostgreSQL, text on SQLite."""
+    if isinstance(aggregated, str):
+        return [int(entry_id) for entry_id in aggregated.split(",")]
+    return aggregated
 
 
 class RankedEntries(Sequence[Entry]):
@@ -428,19 +430,18 @@ def _entries_by_name(folded: str) -> tuple[RankedEntries, bool]:
     are candidates, so nobody hidden takes a shown person's place, nor counts for the hint."""
     limit = settings.SEARCH_NAME_CANDIDATES
     using = router.db_for_read(Entry)
-    shown, (entries_sql, entries_params) = _rule_sql(using, timezone.localdate())
-    candidates_sql, candidates_params = _candidates_sql(folded, limit=limit, shown=shown)
+    entries_of = _entries_of_subject_sql(using, timezone.localdate())
+    sql, params = _candidates_sql(folded, limit=limit, entries_of=entries_of)
     with connections[using].cursor() as cursor:  # planned each time: a name's grams vary
-        cursor.execute(
-            f"WITH candidates (subject_id, name_key) AS ({candidates_sql}) {entries_sql}",
-            [*candidates_params, *entries_params],
-        )
-        listed = cursor.fetchall()
-    ranked = sorted(listed, key=lambda row: (row[2] != folded, row[2], row[0]))
-    names = {subject_id: name for _entry, subject_id, name in listed}
-    exact = sum(name == folded for name in names.values())
-    capped = exact >= limit or len(names) - exact >= limit
-    return RankedEntries([entry_id for entry_id, _subject, _name in ranked]), capped
+        cursor.execute(sql, params)
+        candidates = cursor.fetchall()
+    listed = [
+        (entry_id, name) for _subject, name, ids in candidates for entry_id in _entry_ids(ids)
+    ]
+    ranked = sorted(listed, key=lambda row: (row[1] != folded, row[1], row[0]))
+    exact = sum(name == folded for _subject, name, _ids in candidates)
+    capped = exact >= limit or len(candidates) - exact >= limit
+    return RankedEntries([entry_id for entry_id, _name in ranked]), capped
 
 
 def _results(*, today: datetime.date | None = None) -> QuerySet[Entry]:
