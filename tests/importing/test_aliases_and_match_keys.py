@@ -148,6 +148,20 @@ def test_keys_of_a_large_write_are_written_when_it_ends_once_each_or_not_at_all(
     assert not MatchKey.objects.filter(key=13).exists()
 
 
+def test_keys_of_new_subjects_are_written_once_each_however_often_they_are_given():
+    new, known = 900_003, 900_004  # a subject this write created, and one from before
+    MatchKey.objects.create(subject_id=known, kind=1, key=21)
+    with match_index.keys_staged():
+        # a name's key and an alias's key may be the same; a person may be twice in a file
+        match_index.keys_insert([(new, 1, 21), (new, 1, 22), (new, 1, 22)], fresh=True)
+        match_index.keys_insert([(new, 1, 22)], fresh=True)
+        match_index.keys_insert([(new, 1, 21), (known, 1, 21), (known, 2, 23)])
+    stored = set(
+        MatchKey.objects.filter(key__in=[21, 22, 23]).values_list("subject_id", "kind", "key")
+    )
+    assert stored == {(new, 1, 21), (new, 1, 22), (known, 1, 21), (known, 2, 23)}
+
+
 def test_the_rebuild_command_writes_the_same_keys():
     zhang = person("张三")
     imported([["张三", zhang.id_number, "张叁"]])
