@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from pathlib import Path
 
 from django import forms
@@ -56,6 +57,12 @@ class SearchForm(forms.Form):
             region=data.get("region") or "",
             programme=programme.code if programme else "",
         )
+
+
+def programme_options(programmes: Iterable[Programme]) -> list[tuple[str, str]]:
+    """The search form's programme choices as its select shows them, (code, name): also the
+    key of the empty form's fragment, which is rendered once for each list of them."""
+    return [(programme.code, programme.name) for programme in programmes]
 
 
 ATTACHMENT_TYPES = {

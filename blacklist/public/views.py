@@ -29,7 +29,7 @@ from blacklist.models import Entry, Objection, ProbeFamily, SnapshotAudience
 from blacklist.objections import services as objections
 from blacklist.public import stats
 from blacklist.public.charts import bar_chart
-from blacklist.public.forms import ObjectionForm, SearchForm
+from blacklist.public.forms import ObjectionForm, SearchForm, programme_options
 from blacklist.public.search import (
     QueryRefused,
     entries_public_search,
@@ -50,11 +50,16 @@ RESULTS_PAGE_SIZE = 20
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     notices = stats.notices_counted(selectors.notices_public()[:10])
-    programmes = selectors.programmes_public()
+    programmes = list(selectors.programmes_public())
     return render(
         request,
         "blacklist/home.html",
-        {"notices": notices, "form": SearchForm(), "programmes": programmes},
+        {
+            "notices": notices,
+            "form": SearchForm(),
+            "programmes": programmes,
+            "programme_options": programme_options(programmes),
+        },
     )
 
 
@@ -135,7 +140,7 @@ def _search_page(
         "echo_q": redaction.redact_id_numbers(echo_q),
         "echo_name": redaction.redact_id_numbers(str(form["name"].value() or "")),
         "echo_region": redaction.redact_id_numbers(str(form["region"].value() or "")),
-        "programmes": selectors.programme_choices(),
+        "programme_options": programme_options(selectors.programme_choices()),
         **context,
     }
     return render(request, "blacklist/search.html", context, status=status)

@@ -375,6 +375,55 @@ def test_the_programme_list_follows_programmes_hidden_or_renamed_since_the_last_
     assert ">新名称</option>" in page
 
 
+def test_the_empty_forms_of_the_home_page_and_an_id_answer_follow_programme_changes(client):
+    listed = person("王芳")
+    publish([listed])
+    publish([person("李娜")], prog=factories.programme(code="other-public"))
+    by_id = {"q": listed.id_number, "name": listed.name}
+    for page in (client.get("/").content.decode(), client.post("/search/", by_id).content.decode()):
+        assert 'value="other-public"' in page
+
+    Programme.objects.filter(code="other-public").update(public=False)
+    Programme.objects.filter(code="two-cards").update(name="新名称", code="two-cards-2")
+    home = client.get("/").content.decode()
+    answer = client.post("/search/", by_id).content.decode()
+
+    for page in (home, answer):
+        assert 'value="other-public"' not in page
+        assert '<option value="two-cards-2">新名称</option>' in page
+        assert 'value="two-cards"' not in page
+    assert results(answer) == [entry_of(listed).public_id]
+    assert listed.id_number not in answer
+
+
+def test_the_empty_form_is_in_the_language_of_each_request(client):
+    labels = {
+        "zh-hans": "姓名/名称或证件号码",
+        "zh-hant": "姓名／名稱或證件號碼",
+        "en": "Name or ID number",
+    }
+    for _round in range(2):  # the second round is served from the rendered fragments
+        for language, label in labels.items():
+            page = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            assert f'<label for="id_q">{label}</label>' in page
+
+
+def test_the_empty_form_carries_each_visitors_own_csrf_token():
+    publish([person("王芳")])
+    visitors = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    tokens = []
+    for visitor in visitors:
+        page = visitor.get("/").content.decode()
+        form = page[page.index('<form class="search"') :]
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1])
+
+    own = visitors[1].post("/search/", {"q": "王芳", "csrfmiddlewaretoken": tokens[1]})
+    foreign = visitors[1].post("/search/", {"q": "王芳", "csrfmiddlewaretoken": tokens[0]})
+
+    assert own.status_code == 303
+    assert foreign.status_code == 403
+
+
 def test_a_name_posted_from_the_home_page_redirects_to_a_shareable_address(client):
     zhang = person("张三", region="420106")
     publish([zhang])
