@@ -67,11 +67,6 @@ def test_bench_reports_every_suite_for_the_engine_it_ran_on(tmp_path: Path):
     assert re.search(rf"{label} +portal +validate", done.stdout)
     assert "name search p95" in done.stdout and "GET changes/ 10,000 p95" in done.stdout
     assert "POST checks/ 1,000 names p95" in done.stdout
-    # the machine's pace before and after, so that runs of different hours can be told apart
-    pace = json.loads((folder / "machine.json").read_text())
-    assert pace["pace_loop"] == 10_000_000
-    assert pace["pace_before_s"] > 0 and pace["pace_after_s"] > 0
-    assert re.search(r"pace: a loop of 10,000,000 additions took \d+\.\d\d s before", done.stdout)
     if engine == "postgresql":  # the databases it made are gone
         import psycopg
 

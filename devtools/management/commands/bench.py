@@ -21,7 +21,6 @@ ENGINES = ("sqlite", "postgresql")
 LOCAL_POSTGRESQL = "postgres://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379/14"
 LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-PACE_LOOP = 10_000_000
 
 
 class Command(BaseCommand):
@@ -110,8 +109,6 @@ class Command(BaseCommand):
         self.cache_url = self._cache_url()
         self.stdout.write(f"engines: {', '.join(LABELS[e] for e in self.engines)}")
         self.stdout.write(f"cache: {self.cache_url or 'files under var/ (no Redis answered)'}")
-        pace_before = machine_pace()
-        self.stdout.write(f"pace: a loop of {PACE_LOOP:,} additions took {pace_before:.2f} s")
         if "import" in suites:
             self._import(rows=rows, baseline_rows=baseline_rows)
         if {"search", "api", "scored"} & set(suites):
@@ -124,16 +121,6 @@ class Command(BaseCommand):
                     self._scored(databases, entries=entries)
         if "monitors" in suites:
             self._monitors(monitors=monitors, publication=publication)
-        pace_after = machine_pace()
-        self.stdout.write(
-            f"\npace: a loop of {PACE_LOOP:,} additions took {pace_before:.2f} s before the "
-            f"suites and {pace_after:.2f} s after them (figures of runs at another pace differ)"
-        )
-        (self.folder / "machine.json").write_text(
-            json.dumps(
-                {"pace_loop": PACE_LOOP, "pace_before_s": pace_before, "pace_after_s": pace_after}
-            )
-        )
 
     # --- the engines -----------------------------------------------------------------------
 
@@ -418,17 +405,6 @@ class Command(BaseCommand):
         if len(measured) == 2:
             sqlite, postgresql = (measured[e]["portal"]["total"] for e in ENGINES)
             self.stdout.write(f"  PostgreSQL / SQLite total: {postgresql / sqlite:.2f}×")
-
-
-def machine_pace() -> float:
-    """Seconds a plain Python loop of PACE_LOOP additions takes now. The same machine runs
-    it three times faster in one hour than in another: the pace says which hour a run had,
-    so that runs are compared at the same pace (and ratios within one run)."""
-    started = time.perf_counter()
-    total = 0
-    for number in range(PACE_LOOP):
-        total += number
-    return round(time.perf_counter() - started, 2)
 
 
 def _fill(figures: dict) -> str:
