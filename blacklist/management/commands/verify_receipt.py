@@ -25,7 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path, help="a receipt, or a whole answer of checks/")
         parser.add_argument(
             "--public-key",
-            help="verify with this key only: base64url as keys/ publishes it, or a PEM file",
+            help=(
+                "verify with this key only: base64url as keys/ publishes it, or a PEM file; "
+                "write --public-key=KEY, since a key may begin with '-'"
+            ),
         )
         parser.add_argument(
             "--request",
