@@ -282,8 +282,8 @@ def test_the_command_verifies_with_a_key_given_and_only_that_one(tmp_path, answe
     (published,) = published_keys()["keys"]
     pem = tmp_path / "key.pem"
     pem.write_text(published["public_key_pem"])
-    # one key in 64 begins with "-" in base64url, which a shell option cannot take apart
-    # from its "=" form: the other key is such a one
+    # one key in 64 begins with "-" in base64url, which argparse takes for an option unless
+    # it is given as --public-key=KEY: the other key is always such a one
     other = next(
         text
         for text in iter(lambda: signing.public_key_text(_new_public_key()), None)
